@@ -93,9 +93,12 @@ final class BinaryIn {
                 if (n % 2 != 0) {
                     throw new MalformedDataException("odd UTF-16 length " + n);
                 }
-                String s = new String(bytes, position, n, StandardCharsets.UTF_16BE);
-                position += n;
-                return s;
+                char[] chars = new char[n / 2];
+                for (int i = 0; i < chars.length; i++) {
+                    chars[i] = (char) (((bytes[position] & 0xFF) << 8) | (bytes[position + 1] & 0xFF));
+                    position += 2;
+                }
+                return new String(chars);
             }
             default:
                 throw new MalformedDataException("bad string tag " + tag);

@@ -90,8 +90,17 @@ final class BinaryOut {
             writeByte(STRING_UTF8);
             return writeBytes(utf8);
         }
+        // Raw UTF-16 code units: Java's UTF-16 encoder would replace unpaired surrogates too.
         writeByte(STRING_UTF16);
-        return writeBytes(s.getBytes(StandardCharsets.UTF_16BE));
+        int n = s.length();
+        writeInt(n * 2);
+        ensure(n * 2);
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            bytes[size++] = (byte) (c >>> 8);
+            bytes[size++] = (byte) c;
+        }
+        return this;
     }
 
     BinaryOut writeInstant(Instant t) {

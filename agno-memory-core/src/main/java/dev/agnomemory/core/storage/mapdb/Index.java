@@ -66,23 +66,22 @@ final class Index implements Closeable {
     private final BTreeMap<Object[], byte[]> messages;
     private final BTreeMap<Object[], byte[]> memories;
 
-    @SuppressWarnings("unchecked")
     private Index(DB db) {
         this.db = db;
         this.meta = db.treeMap("meta", Serializer.STRING, Serializer.LONG).createOrOpen();
-        this.sessions = (BTreeMap<Object[], byte[]>) db.treeMap("sessions")
+        this.sessions = db.treeMap("sessions")
                 .keySerializer(new SerializerArrayTuple(Serializer.STRING, Serializer.STRING))
                 .valueSerializer(Serializer.BYTE_ARRAY).createOrOpen();
-        this.runs = (BTreeMap<Object[], byte[]>) db.treeMap("runs")
+        this.runs = db.treeMap("runs")
                 .keySerializer(new SerializerArrayTuple(Serializer.LONG, Serializer.LONG))
                 .valueSerializer(Serializer.BYTE_ARRAY).createOrOpen();
-        this.runIds = (BTreeMap<Object[], Long>) db.treeMap("runIds")
+        this.runIds = db.treeMap("runIds")
                 .keySerializer(new SerializerArrayTuple(Serializer.LONG, Serializer.STRING))
                 .valueSerializer(Serializer.LONG).createOrOpen();
-        this.messages = (BTreeMap<Object[], byte[]>) db.treeMap("messages")
+        this.messages = db.treeMap("messages")
                 .keySerializer(new SerializerArrayTuple(Serializer.LONG, Serializer.LONG, Serializer.INTEGER))
                 .valueSerializer(Serializer.BYTE_ARRAY).valuesOutsideNodesEnable().createOrOpen();
-        this.memories = (BTreeMap<Object[], byte[]>) db.treeMap("memories")
+        this.memories = db.treeMap("memories")
                 .keySerializer(new SerializerArrayTuple(Serializer.STRING, Serializer.STRING))
                 .valueSerializer(Serializer.BYTE_ARRAY).valuesOutsideNodesEnable().createOrOpen();
     }

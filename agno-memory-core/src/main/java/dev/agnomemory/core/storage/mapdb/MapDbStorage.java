@@ -32,7 +32,7 @@ import java.util.Optional;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -112,8 +112,8 @@ public final class MapDbStorage implements MemoryStorage {
     private long committedLsn;
     private volatile Throwable failure;
     private final AtomicBoolean checkpointScheduled = new AtomicBoolean();
-    private ScheduledFuture<?> purge;
-    private boolean purgePending;
+    private final AtomicBoolean purgeScheduled = new AtomicBoolean();
+    private volatile boolean purgePending;
 
     private MapDbStorage(Builder b) {
         this.clock = b.clock;
@@ -577,9 +577,7 @@ public final class MapDbStorage implements MemoryStorage {
 
     private void afterWrite(boolean removedContent) {
         if (removedContent) {
-            synchronized (this) {
-                purgePending = true;
-            }
+            purgePending = true;
             schedulePurge(purgeDelay);
         }
         if (indexedLsn - committedLsn >= checkpointEvery) {
@@ -596,18 +594,25 @@ public final class MapDbStorage implements MemoryStorage {
         }
     }
 
-    private synchronized void schedulePurge(Duration delay) {
-        if (purge == null || purge.isDone()) {
-            purge = submit(this::compact, delay);
+    /**
+     * Deletes within the delay share one compaction. The flag is cleared when the compaction starts, so a delete
+     * that arrives while one runs schedules the next.
+     */
+    private void schedulePurge(Duration delay) {
+        if (purgeScheduled.compareAndSet(false, true)) {
+            submit(() -> {
+                purgeScheduled.set(false);
+                compact();
+            }, delay);
         }
     }
 
-    private ScheduledFuture<?> submit(Runnable task, Duration delay) {
+    private void submit(Runnable task, Duration delay) {
         if (closed.get()) {
-            return null;
+            return;
         }
         try {
-            return maintenance.schedule(() -> {
+            maintenance.schedule(() -> {
                 try {
                     task.run();
                 } catch (RuntimeException e) {
@@ -616,8 +621,8 @@ public final class MapDbStorage implements MemoryStorage {
                     }
                 }
             }, delay.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            return null;
+        } catch (RejectedExecutionException e) {
+            // closing: close() purges and checkpoints itself
         }
     }
 
@@ -645,16 +650,12 @@ public final class MapDbStorage implements MemoryStorage {
     }
 
     private void compactLocked() {
-        synchronized (this) {
-            purgePending = false;
-        }
+        purgePending = false;
         Compaction.Result result;
         try {
             result = new Compaction(files, volumes).run(index, journal.generation() + 1, indexLock);
         } catch (RuntimeException e) {
-            synchronized (this) {
-                purgePending = true;
-            }
+            purgePending = true;
             throw e;
         }
         indexLock.writeLock().lock();

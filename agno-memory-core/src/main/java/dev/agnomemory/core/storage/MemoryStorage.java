@@ -1,14 +1,17 @@
 package dev.agnomemory.core.storage;
 
 import dev.agnomemory.core.Message;
+import dev.agnomemory.core.MessagePosition;
 import dev.agnomemory.core.Run;
 import dev.agnomemory.core.Session;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.SessionSummary;
 import dev.agnomemory.core.UserMemory;
+import dev.agnomemory.core.internal.Require;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -50,13 +53,15 @@ public interface MemoryStorage extends AutoCloseable {
     Optional<Session> session(SessionKey key);
 
     /**
-     * Replaces the session's data map (name, state, anything small a user attaches).
+     * Changes the session's data map (name, state, anything small a user attaches) atomically: {@code update}
+     * gets the current map and returns the new one, and no other write to the session comes in between. Keys
+     * starting with {@code agno.} are reserved for the adapters of this library.
      *
      * @param key the user and session id
-     * @param data the new data; an empty map clears it
+     * @param update from the current data to the new data; must not call this storage
      * @return the updated session, or empty when there is no such session
      */
-    Optional<Session> updateSessionData(SessionKey key, Map<String, String> data);
+    Optional<Session> updateSessionData(SessionKey key, UnaryOperator<Map<String, String>> update);
 
     /**
      * Lists sessions, most recently updated first.
@@ -94,10 +99,24 @@ public interface MemoryStorage extends AutoCloseable {
      * @param key the user and session id
      * @param runId the run the message belongs to
      * @param message the message
+     * @return the message's position in the session
      * @throws IllegalStateException when the session does not exist, or {@code runId} names an earlier run of
      *     the session, or the current run with that id is already completed
      */
-    void appendMessage(SessionKey key, String runId, Message message);
+    default MessagePosition appendMessage(SessionKey key, String runId, Message message) {
+        return appendMessages(key, runId, List.of(Require.notNull(message, "message"))).get(0);
+    }
+
+    /**
+     * Appends several messages to the session's current run at once (one durable write), with the same rules as
+     * {@link #appendMessage}.
+     *
+     * @param key the user and session id
+     * @param runId the run the messages belong to
+     * @param messages the messages, in order; not empty
+     * @return the positions of the messages, in order
+     */
+    List<MessagePosition> appendMessages(SessionKey key, String runId, List<Message> messages);
 
     /**
      * Marks the session's current run as completed. Completing an already completed run does nothing.
@@ -134,6 +153,17 @@ public interface MemoryStorage extends AutoCloseable {
      * @return the runs; empty for an unknown session
      */
     Stream<Run> runs(SessionKey key);
+
+    /**
+     * The session's messages from {@code from} to {@code to}, both included, in order; runs in between are
+     * crossed. Costs O(number of messages returned).
+     *
+     * @param key the user and session id
+     * @param from the first position
+     * @param to the last position, not before {@code from}
+     * @return the messages; empty for an unknown session
+     */
+    List<Message> messagesBetween(SessionKey key, MessagePosition from, MessagePosition to);
 
     // ---- summaries ----
 

@@ -1,6 +1,7 @@
 package dev.agnomemory.core.storage.mapdb;
 
 import dev.agnomemory.core.Message;
+import dev.agnomemory.core.MessagePosition;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.UserMemory;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.CheckpointBegin;
@@ -209,6 +210,16 @@ final class Index implements Closeable {
     List<Message> messages(long sid, long sequence) {
         List<Message> out = new ArrayList<>();
         for (byte[] bytes : messages.prefixSubMap(new Object[] {sid, sequence}).values()) {
+            out.add(Codec.decodeMessage(bytes));
+        }
+        return out;
+    }
+
+    /** The messages from one position to another, both included, in order. */
+    List<Message> messagesBetween(long sid, MessagePosition from, MessagePosition to) {
+        List<Message> out = new ArrayList<>();
+        for (byte[] bytes : messages.subMap(new Object[] {sid, from.runSequence(), from.index()}, true,
+                new Object[] {sid, to.runSequence(), to.index()}, true).values()) {
             out.add(Codec.decodeMessage(bytes));
         }
         return out;

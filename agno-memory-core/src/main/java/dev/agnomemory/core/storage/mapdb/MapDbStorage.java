@@ -1,6 +1,7 @@
 package dev.agnomemory.core.storage.mapdb;
 
 import dev.agnomemory.core.Message;
+import dev.agnomemory.core.MessagePosition;
 import dev.agnomemory.core.Run;
 import dev.agnomemory.core.Session;
 import dev.agnomemory.core.SessionKey;
@@ -40,6 +41,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.mapdb.volume.RandomAccessFileVol;
@@ -130,7 +132,7 @@ public final class MapDbStorage implements MemoryStorage {
         this.files = StoreFiles.of(b.file);
         this.lock = StoreLock.acquire(files.lock(), files.index());
         try {
-            StoreOpener.Opened opened = new StoreOpener(files, volumes).open();
+            StoreOpener.Opened opened = new StoreOpener(files, volumes, b.createIfMissing).open();
             this.index = opened.index();
             this.journal = opened.journal();
             this.indexedLsn = journal.lastLsn();
@@ -211,17 +213,22 @@ public final class MapDbStorage implements MemoryStorage {
     }
 
     @Override
-    public Optional<Session> updateSessionData(SessionKey key, Map<String, String> data) {
+    public Optional<Session> updateSessionData(SessionKey key, UnaryOperator<Map<String, String>> update) {
         Require.notNull(key, "key");
-        Map<String, String> copy = Require.copyOf(Require.notNull(data, "data"), "data");
+        Require.notNull(update, "update");
         return write(() -> {
             SessionState s = index.session(key);
             if (s == null) {
                 return new Planned<>(List.of(), Optional.<Session>empty());
             }
+            Map<String, String> data = Require.copyOf(Require.notNull(update.apply(s.data()), "updated data"),
+                    "updated data");
+            if (data.equals(s.data())) {
+                return new Planned<>(List.of(), Optional.of(s.toSession(key)));
+            }
             Instant now = clock.instant();
-            return new Planned<>(List.of(new SessionDataSet(key, copy, now)),
-                    Optional.of(s.withData(copy, now).toSession(key)));
+            return new Planned<>(List.of(new SessionDataSet(key, data, now)),
+                    Optional.of(s.withData(data, now).toSession(key)));
         });
     }
 
@@ -255,28 +262,41 @@ public final class MapDbStorage implements MemoryStorage {
     // ---- runs ----
 
     @Override
-    public void appendMessage(SessionKey key, String runId, Message message) {
+    public List<MessagePosition> appendMessages(SessionKey key, String runId, List<Message> messages) {
         Require.notNull(key, "key");
         Require.notBlank(runId, "runId");
-        Require.notNull(message, "message");
-        write(() -> {
+        List<Message> batch = Require.copyOf(Require.notNull(messages, "messages"), "messages");
+        if (batch.isEmpty()) {
+            throw new IllegalArgumentException("messages must not be empty");
+        }
+        return write(() -> {
             SessionState s = existing(key);
             Instant now = clock.instant();
+            List<JournalRecord> records = new ArrayList<>(batch.size() + 1);
+            long sequence;
+            int first;
             if (runId.equals(s.currentRunId())) {
                 if (s.currentRunCompleted()) {
                     throw new IllegalStateException("Run " + runId + " of " + describe(key)
                             + " is already completed; start a new run with a new run id");
                 }
-                return new Planned<>(List.of(new MessageAppended(key, s.runCount() - 1, s.currentRunMessages(),
-                        message, now)), null);
+                sequence = s.runCount() - 1;
+                first = s.currentRunMessages();
+            } else {
+                if (index.runSequence(s.sid(), runId) != null) {
+                    throw new IllegalStateException("Run " + runId + " is an earlier run of " + describe(key)
+                            + "; only the current run can take messages");
+                }
+                sequence = s.runCount();
+                first = 0;
+                records.add(new RunStarted(key, sequence, runId, now));
             }
-            if (index.runSequence(s.sid(), runId) != null) {
-                throw new IllegalStateException("Run " + runId + " is an earlier run of " + describe(key)
-                        + "; only the current run can take messages");
+            List<MessagePosition> positions = new ArrayList<>(batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                records.add(new MessageAppended(key, sequence, first + i, batch.get(i), now));
+                positions.add(new MessagePosition(sequence, first + i));
             }
-            long sequence = s.runCount();
-            return new Planned<>(List.of(new RunStarted(key, sequence, runId, now),
-                    new MessageAppended(key, sequence, 0, message, now)), null);
+            return new Planned<>(records, List.copyOf(positions));
         });
     }
 
@@ -364,6 +384,20 @@ public final class MapDbStorage implements MemoryStorage {
                 return true;
             }
         }, false);
+    }
+
+    @Override
+    public List<Message> messagesBetween(SessionKey key, MessagePosition from, MessagePosition to) {
+        Require.notNull(key, "key");
+        Require.notNull(from, "from");
+        Require.notNull(to, "to");
+        if (to.compareTo(from) < 0) {
+            throw new IllegalArgumentException("to (" + to + ") must not be before from (" + from + ")");
+        }
+        return read(() -> {
+            SessionState s = index.session(key);
+            return s == null ? List.<Message>of() : index.messagesBetween(s.sid(), from, to);
+        });
     }
 
     private List<Run> loadRuns(SessionKey key, long sid, List<Map.Entry<Long, RunState>> headers) {
@@ -730,8 +764,19 @@ public final class MapDbStorage implements MemoryStorage {
         private Duration purgeDelay = Duration.ofMinutes(1);
         // RandomAccessFile volumes: MapDB's FileChannel volume dies when a reading thread is interrupted.
         private VolumeFactory volumes = RandomAccessFileVol.FACTORY;
+        private boolean createIfMissing = true;
 
         private Builder() {
+        }
+
+        /**
+         * @param create whether {@link #build()} creates a new store when there is none at the file (default
+         *     true); tools that only inspect stores pass false and get a {@link StorageException} instead
+         * @return this builder
+         */
+        public Builder createIfMissing(boolean create) {
+            this.createIfMissing = create;
+            return this;
         }
 
         /**

@@ -37,9 +37,12 @@ final class StoreOpener {
     private final StoreFiles files;
     private final VolumeFactory volumes;
 
-    StoreOpener(StoreFiles files, VolumeFactory volumes) {
+    private final boolean createIfMissing;
+
+    StoreOpener(StoreFiles files, VolumeFactory volumes, boolean createIfMissing) {
         this.files = files;
         this.volumes = volumes;
+        this.createIfMissing = createIfMissing;
     }
 
     Opened open() {
@@ -55,6 +58,10 @@ final class StoreOpener {
                                 + "agno-memory store is the file and its journal together; restore both. The file "
                                 + "was not changed."
                         : "is not an agno-memory store (unknown file header); it was not changed.");
+            }
+            if (!createIfMissing) {
+                throw new StorageException("There is no store at " + files.index() + " (neither the file nor its "
+                        + "journal " + files.journal().getFileName() + " exists)");
             }
             return create();
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.agnomemory.core.Message;
+import dev.agnomemory.core.MessagePosition;
 import dev.agnomemory.core.Role;
 import dev.agnomemory.core.Run;
 import dev.agnomemory.core.Session;
@@ -107,7 +108,8 @@ class MapDbStorageTest {
         assertThat(storage.lastCompletedRuns(unknown, 3)).isEmpty();
         assertThat(storage.runs(unknown)).isEmpty();
         assertThat(storage.summary(unknown)).isEmpty();
-        assertThat(storage.updateSessionData(unknown, Map.of("a", "b"))).isEmpty();
+        assertThat(storage.updateSessionData(unknown, d -> Map.of("a", "b"))).isEmpty();
+        assertThat(storage.messagesBetween(unknown, new MessagePosition(0, 0), new MessagePosition(5, 0))).isEmpty();
         assertThat(storage.saveSummary(unknown, summary("x", 0))).isFalse();
         assertThat(storage.deleteSession(unknown)).isFalse();
         assertThat(storage.memories("nobody")).isEmpty();
@@ -121,16 +123,65 @@ class MapDbStorageTest {
     }
 
     @Test
-    void updatesSessionData() {
+    void updatesSessionDataAtomically() {
         storage.getOrCreateSession(ALICE_1, null);
-        Optional<Session> updated = storage.updateSessionData(ALICE_1, Map.of("name", "Trip planning", "state",
-                "{\"step\":2}"));
+        Optional<Session> updated = storage.updateSessionData(ALICE_1, d -> Map.of("name", "Trip planning"));
         assertThat(updated).isPresent();
+        storage.updateSessionData(ALICE_1, d -> {
+            Map<String, String> next = new java.util.HashMap<>(d);
+            next.put("state", "{\"step\":2}");
+            return next;
+        });
         reopen();
         assertThat(storage.session(ALICE_1).orElseThrow().data())
                 .containsExactlyInAnyOrderEntriesOf(Map.of("name", "Trip planning", "state", "{\"step\":2}"));
-        storage.updateSessionData(ALICE_1, Map.of());
+        Instant before = storage.session(ALICE_1).orElseThrow().updatedAt();
+        storage.updateSessionData(ALICE_1, d -> d); // no change, no write
+        assertThat(storage.session(ALICE_1).orElseThrow().updatedAt()).isEqualTo(before);
+        storage.updateSessionData(ALICE_1, d -> Map.of());
         assertThat(storage.session(ALICE_1).orElseThrow().data()).isEmpty();
+    }
+
+    @Test
+    void appendReturnsStablePositionsAndRangesCrossRuns() {
+        storage.getOrCreateSession(ALICE_1, null);
+        MessagePosition first = storage.appendMessage(ALICE_1, "r0", Message.user("q0"));
+        List<MessagePosition> batch = storage.appendMessages(ALICE_1, "r0", List.of(Message.assistant("a0-part"),
+                Message.assistant("a0")));
+        storage.completeRun(ALICE_1, "r0");
+        List<MessagePosition> second = storage.appendMessages(ALICE_1, "r1", List.of(Message.user("q1"),
+                Message.assistant("a1")));
+        assertThat(first).isEqualTo(new MessagePosition(0, 0));
+        assertThat(batch).containsExactly(new MessagePosition(0, 1), new MessagePosition(0, 2));
+        assertThat(second).containsExactly(new MessagePosition(1, 0), new MessagePosition(1, 1));
+        reopen();
+        assertThat(storage.messagesBetween(ALICE_1, new MessagePosition(0, 2), new MessagePosition(1, 0)))
+                .extracting(Message::content).containsExactly("a0", "q1");
+        assertThat(storage.messagesBetween(ALICE_1, first, first)).extracting(Message::content).containsExactly("q0");
+        assertThat(storage.lastRuns(ALICE_1, 2).get(0).messages()).extracting(Message::content)
+                .containsExactly("q0", "a0-part", "a0");
+        assertThat(MessagePosition.parse(second.get(1).toString())).isEqualTo(second.get(1));
+        assertThatThrownBy(() -> storage.messagesBetween(ALICE_1, second.get(0), first))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> storage.appendMessages(ALICE_1, "r2", List.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("messages");
+    }
+
+    @Test
+    void openingWithoutCreatingFailsClearlyAndLeavesNoFiles() throws Exception {
+        Path missing = dir.resolve("nothing-here.db");
+        assertThatThrownBy(() -> MapDbStorage.builder().file(missing).createIfMissing(false).build())
+                .isInstanceOf(dev.agnomemory.core.storage.StorageException.class)
+                .hasMessageContaining("no store at").hasMessageContaining(missing.toString());
+        try (var files = java.nio.file.Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("nothing-here"));
+        }
+        storage.getOrCreateSession(ALICE_1, null);
+        storage.close();
+        try (MapDbStorage existing = MapDbStorage.builder().file(file).createIfMissing(false).build()) {
+            assertThat(existing.session(ALICE_1)).isPresent();
+        }
+        storage = openStorage();
     }
 
     @Test

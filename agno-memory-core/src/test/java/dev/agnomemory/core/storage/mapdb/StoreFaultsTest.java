@@ -399,7 +399,9 @@ class StoreFaultsTest {
             assertThatThrownBy(() -> s.deleteMemories("")).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("userId");
             assertThatThrownBy(() -> s.updateSessionData(KEY, null)).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("data");
+                    .hasMessageContaining("update");
+            assertThatThrownBy(() -> s.updateSessionData(KEY, d -> null)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("updated data");
             assertThatThrownBy(() -> UserMemory.create("alice", " ", null, null))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("memory");
             assertThatThrownBy(() -> Message.builder(dev.agnomemory.core.Role.USER)

@@ -23,7 +23,8 @@ import java.util.stream.Stream;
  *   <li>It reads only the session of the call's memory id ({@link ToolMemoryId}); no argument can name another
  *       session or user.</li>
  *   <li>The answer is a JSON array of messages, oldest first, in user/assistant pairs: for each run its user
- *       message and its final answer, each {@code {"role", "content", "run_id", "created_at"}}.</li>
+ *       message and its final answer, each {@code {"role", "content", "run_id", "created_at"}}. Only completed
+ *       runs count: the call in progress and runs cut off by a crash have no answer to pair.</li>
  *   <li>{@code num_chats} is how many of the last pairs; without it, the whole session.</li>
  *   <li>A count below 1 or above 100,000 is answered with an error text for the model; the call goes on. A value
  *       that is not a number gets LangChain4j's argument error text back to the model, likewise.</li>
@@ -60,7 +61,7 @@ public final class ChatHistoryTool {
                     + "Omit it to get the whole conversation.", required = false) Integer numChats) {
         int count = HistoryJson.checkCount(numChats, "num_chats", Integer.MAX_VALUE, MAX_CHATS);
         SessionKey key = resolver.resolve(memoryId);
-        Stream<Run> runs = count == Integer.MAX_VALUE ? storage.runs(key)
+        Stream<Run> runs = count == Integer.MAX_VALUE ? storage.runs(key).filter(Run::completed)
                 : storage.lastCompletedRuns(key, count).stream();
         ArrayNode out = HistoryJson.array();
         runs.forEach(run -> addPair(out, run));

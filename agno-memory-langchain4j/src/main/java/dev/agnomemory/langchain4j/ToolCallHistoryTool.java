@@ -22,8 +22,8 @@ import java.util.List;
  * <ul>
  *   <li>It reads only the session of the call's memory id ({@link ToolMemoryId}).</li>
  *   <li>The answer is a JSON array, newest call first, of
- *       {@code {"tool_call_id", "tool_name", "arguments", "result", "is_error", "run_id", "created_at"}};
- *       {@code result} is null when the call has no stored result.</li>
+ *       {@code {"tool_call_id", "tool_name", "arguments", "result", "is_error", "run_id", "created_at"}}.
+ *       Only calls with a stored result are listed (not the call in progress, nor one cut off by a crash).</li>
  *   <li>{@code num_calls} is how many calls (default 3). A count below 1 or above 10,000 gets an error text back
  *       to the model; the call goes on.</li>
  * </ul>
@@ -85,13 +85,16 @@ public final class ToolCallHistoryTool {
             List<ToolCall> calls = m.toolCalls();
             for (int c = calls.size() - 1; c >= 0 && out.size() < count; c--) {
                 ToolCall call = calls.get(c);
+                Message result = resultOf(messages, i, call);
+                if (result == null) {
+                    continue; // still running (this very call) or cut off by a crash: nothing to report
+                }
                 ObjectNode node = out.addObject();
                 node.put("tool_call_id", call.id());
                 node.put("tool_name", call.name());
                 node.put("arguments", call.arguments());
-                Message result = resultOf(messages, i, call);
-                node.put("result", result == null ? null : result.content());
-                node.put("is_error", result != null && result.error());
+                node.put("result", result.content());
+                node.put("is_error", result.error());
                 node.put("run_id", run.runId());
                 node.put("created_at", m.createdAt().toString());
             }

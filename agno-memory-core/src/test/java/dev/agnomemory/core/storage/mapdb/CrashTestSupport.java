@@ -6,10 +6,13 @@ import dev.agnomemory.core.Message;
 import dev.agnomemory.core.Role;
 import dev.agnomemory.core.Run;
 import dev.agnomemory.core.SessionKey;
-import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,10 +24,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import org.mapdb.DataInput2;
+import org.mapdb.volume.RandomAccessFileVol;
+import org.mapdb.volume.Volume;
+import org.mapdb.volume.VolumeFactory;
 
 /**
  * Shared by the crash tests: starting a child JVM, reading what it acknowledged, the deterministic content of a
@@ -39,6 +45,7 @@ final class CrashTestSupport {
 
     static final String AGENT = "crash-agent";
     static final String ACK = "ACK ";
+    private static final String ACK_END = " $";
 
     /** Code points the content is made of: ASCII, Latin-1, CJK, an emoji (surrogate pair), NUL, newline, tab. */
     private static final int[] ALPHABET = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:!?\"'\\{}[]"
@@ -70,6 +77,18 @@ final class CrashTestSupport {
         return List.of(userMessage(runId), assistantMessage(runId));
     }
 
+    /** Prints the acknowledgement of a run; the end mark tells a whole line from one cut off by a kill. */
+    static void printAck(PrintStream out, String runId) {
+        out.println(ACK + runId + ACK_END);
+        out.flush();
+    }
+
+    /** The run ids acknowledged in a child's output, in order. */
+    static List<String> acked(List<String> lines) {
+        return lines.stream().filter(l -> l.startsWith(ACK) && l.endsWith(ACK_END))
+                .map(l -> l.substring(ACK.length(), l.length() - ACK_END.length())).collect(Collectors.toList());
+    }
+
     /** Writes one complete run and returns once {@code completeRun} returned, i.e. the run is acknowledged. */
     static void writeRun(MapDbStorage storage, SessionKey key, String runId) {
         storage.appendMessage(key, runId, userMessage(runId));
@@ -94,32 +113,25 @@ final class CrashTestSupport {
 
     // ---- child processes ----
 
-    /** A child JVM running {@code mainClass} with the test classpath; stdout is read line by line. */
+    /**
+     * A child JVM running {@code mainClass} with the test classpath. Its stdout and stderr go to files, not pipes:
+     * what the child wrote before a SIGKILL is then certainly there to read (reading a killed child's stdout pipe
+     * through {@link Process#getInputStream()} was seen to lose its last lines on JDK 17, as the process reaper
+     * drains and closes the pipe while the reading thread is still at it).
+     */
     static final class Child implements AutoCloseable {
         final Process process;
+        final Path stdout;
         final Path stderr;
-        private final List<String> lines = new CopyOnWriteArrayList<>();
-        private final Thread reader;
 
-        private Child(Process process, Path stderr) {
+        private Child(Process process, Path stdout, Path stderr) {
             this.process = process;
+            this.stdout = stdout;
             this.stderr = stderr;
-            this.reader = new Thread(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = in.readLine()) != null) {
-                        lines.add(line);
-                    }
-                } catch (IOException e) {
-                    // the stream ends when the child dies
-                }
-            }, "child-stdout-" + process.pid());
-            reader.setDaemon(true);
-            reader.start();
         }
 
-        static Child start(Class<?> mainClass, Path stderr, String... args) throws IOException {
+        /** Starts {@code mainClass}; its output goes to {@code <outputs>.out} and {@code <outputs>.err}. */
+        static Child start(Class<?> mainClass, Path outputs, String... args) throws IOException {
             List<String> command = new ArrayList<>();
             command.add(ProcessHandle.current().info().command().orElseThrow());
             command.add("-Xmx256m");
@@ -129,44 +141,49 @@ final class CrashTestSupport {
             command.add(System.getProperty("java.class.path"));
             command.add(mainClass.getName());
             command.addAll(List.of(args));
-            Process p = new ProcessBuilder(command).redirectError(stderr.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.PIPE).start();
-            return new Child(p, stderr);
+            Path out = outputs.resolveSibling(outputs.getFileName() + ".out");
+            Path err = outputs.resolveSibling(outputs.getFileName() + ".err");
+            Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            return new Child(p, out, err);
         }
 
         /** Waits until a line matching {@code test} arrives; false when the child ended or time ran out first. */
         boolean awaitLine(Predicate<String> test, long timeoutMillis) throws InterruptedException {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
             while (System.nanoTime() < deadline) {
-                if (lines.stream().anyMatch(test)) {
+                boolean ended = !process.isAlive();
+                if (lines().stream().anyMatch(test)) {
                     return true;
                 }
-                if (!process.isAlive() && !reader.isAlive()) {
-                    return lines.stream().anyMatch(test);
+                if (ended) {
+                    return false;
                 }
                 Thread.sleep(5);
             }
             return false;
         }
 
-        /** Waits for the child to end and for its stdout to be read to the end. */
+        /** Waits for the child to end. */
         boolean awaitExit(long timeoutMillis) throws InterruptedException {
-            if (!process.waitFor(timeoutMillis, TimeUnit.MILLISECONDS)) {
-                return false;
-            }
-            reader.join(10_000);
-            return !reader.isAlive();
+            return process.waitFor(timeoutMillis, TimeUnit.MILLISECONDS);
         }
 
-        /** Every complete line the child printed so far. */
+        /** Every complete line (ended by a newline) the child printed so far. */
         List<String> lines() {
-            return List.copyOf(lines);
+            String text;
+            try {
+                text = Files.readString(stdout, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            List<String> out = new ArrayList<>(List.of(text.split("\n", -1)));
+            out.remove(out.size() - 1); // after the last newline: empty, or a line cut off
+            return out;
         }
 
         /** Run ids the child acknowledged, in order. */
         List<String> acked() {
-            return lines.stream().filter(l -> l.startsWith(ACK)).map(l -> l.substring(ACK.length()))
-                    .collect(Collectors.toList());
+            return CrashTestSupport.acked(lines());
         }
 
         /** For assertion messages: stdout tail and the whole stderr. */
@@ -184,11 +201,16 @@ final class CrashTestSupport {
                     + (err.length() > 20_000 ? err.substring(err.length() - 20_000) : err);
         }
 
+        /** Kills the child if it is still running. */
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             if (process.isAlive()) {
                 process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
+                try {
+                    process.waitFor(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
     }
@@ -274,5 +296,275 @@ final class CrashTestSupport {
             }
         });
         return last[0];
+    }
+
+    // ---- fault injection ----
+
+    /**
+     * Opens MapDB's volumes with {@link RandomAccessFileVol#FACTORY}, the production default; the volume of the main
+     * index file (not its {@code .wal.N} files) calls {@link #beforeWrite} before every write, in the writing
+     * thread. MapDB writes the main file only while it creates it and inside {@code StoreWAL.commit()}.
+     */
+    abstract static class MainFileWriteHook extends VolumeFactory {
+        private final String mainFile;
+
+        MainFileWriteHook(Path mainFile) {
+            this.mainFile = mainFile.toAbsolutePath().normalize().toString();
+        }
+
+        /** Called before each write to the main file: put*, ensureAvailable, truncate, clear, sync. */
+        protected abstract void beforeWrite(String op, long offset);
+
+        @Override
+        public Volume makeVolume(String file, boolean readOnly, long fileLockWait, int sliceShift, long initSize,
+                boolean fixedSize) {
+            Volume v = RandomAccessFileVol.FACTORY.makeVolume(file, readOnly, fileLockWait, sliceShift, initSize,
+                    fixedSize);
+            boolean main = Path.of(file).toAbsolutePath().normalize().toString().equals(mainFile);
+            return main ? new HookedVolume(v) : v;
+        }
+
+        @Override
+        public boolean exists(String file) {
+            return RandomAccessFileVol.FACTORY.exists(file);
+        }
+
+        @Override
+        public boolean handlesReadonly() {
+            return RandomAccessFileVol.FACTORY.handlesReadonly();
+        }
+
+        /** Delegates everything to the real volume, calling {@link #beforeWrite} before each write. */
+        private final class HookedVolume extends Volume {
+            private final Volume v;
+
+            HookedVolume(Volume v) {
+                this.v = v;
+            }
+
+            @Override
+            public void ensureAvailable(long offset) {
+                beforeWrite("ensureAvailable", offset);
+                v.ensureAvailable(offset);
+            }
+
+            @Override
+            public void truncate(long size) {
+                beforeWrite("truncate", size);
+                v.truncate(size);
+            }
+
+            @Override
+            public void putLong(long offset, long value) {
+                beforeWrite("putLong", offset);
+                v.putLong(offset, value);
+            }
+
+            @Override
+            public void putInt(long offset, int value) {
+                beforeWrite("putInt", offset);
+                v.putInt(offset, value);
+            }
+
+            @Override
+            public void putByte(long offset, byte value) {
+                beforeWrite("putByte", offset);
+                v.putByte(offset, value);
+            }
+
+            @Override
+            public void putData(long offset, byte[] src, int srcPos, int srcSize) {
+                beforeWrite("putData", offset);
+                v.putData(offset, src, srcPos, srcSize);
+            }
+
+            @Override
+            public void putData(long offset, ByteBuffer buf) {
+                beforeWrite("putDataBuffer", offset);
+                v.putData(offset, buf);
+            }
+
+            @Override
+            public void putDataOverlap(long offset, byte[] src, int srcPos, int srcSize) {
+                beforeWrite("putDataOverlap", offset);
+                v.putDataOverlap(offset, src, srcPos, srcSize);
+            }
+
+            @Override
+            public void putUnsignedShort(long offset, int value) {
+                beforeWrite("putUnsignedShort", offset);
+                v.putUnsignedShort(offset, value);
+            }
+
+            @Override
+            public void putUnsignedByte(long offset, int b) {
+                beforeWrite("putUnsignedByte", offset);
+                v.putUnsignedByte(offset, b);
+            }
+
+            @Override
+            public void putSixLong(long pos, long value) {
+                beforeWrite("putSixLong", pos);
+                v.putSixLong(pos, value);
+            }
+
+            @Override
+            public int putPackedLong(long pos, long value) {
+                beforeWrite("putPackedLong", pos);
+                return v.putPackedLong(pos, value);
+            }
+
+            @Override
+            public void clear(long startOffset, long endOffset) {
+                beforeWrite("clear", startOffset);
+                v.clear(startOffset, endOffset);
+            }
+
+            @Override
+            public void clearOverlap(long startOffset, long endOffset) {
+                beforeWrite("clearOverlap", startOffset);
+                v.clearOverlap(startOffset, endOffset);
+            }
+
+            @Override
+            public void copyFrom(InputStream input) {
+                beforeWrite("copyFrom", 0);
+                v.copyFrom(input);
+            }
+
+            @Override
+            public void sync() {
+                beforeWrite("sync", -1);
+                v.sync();
+            }
+
+            // ---- reads and the rest: plain delegation ----
+
+            @Override
+            public long getLong(long offset) {
+                return v.getLong(offset);
+            }
+
+            @Override
+            public int getInt(long offset) {
+                return v.getInt(offset);
+            }
+
+            @Override
+            public byte getByte(long offset) {
+                return v.getByte(offset);
+            }
+
+            @Override
+            public DataInput2 getDataInput(long offset, int size) {
+                return v.getDataInput(offset, size);
+            }
+
+            @Override
+            public DataInput2 getDataInputOverlap(long offset, int size) {
+                return v.getDataInputOverlap(offset, size);
+            }
+
+            @Override
+            public void getData(long offset, byte[] bytes, int bytesPos, int size) {
+                v.getData(offset, bytes, bytesPos, size);
+            }
+
+            @Override
+            public int getUnsignedShort(long offset) {
+                return v.getUnsignedShort(offset);
+            }
+
+            @Override
+            public int getUnsignedByte(long offset) {
+                return v.getUnsignedByte(offset);
+            }
+
+            @Override
+            public long getSixLong(long pos) {
+                return v.getSixLong(pos);
+            }
+
+            @Override
+            public long getPackedLong(long position) {
+                return v.getPackedLong(position);
+            }
+
+            @Override
+            public void copyTo(long inputOffset, Volume target, long targetOffset, long size) {
+                v.copyTo(inputOffset, target, targetOffset, size);
+            }
+
+            @Override
+            public void copyTo(Volume to) {
+                v.copyTo(to);
+            }
+
+            @Override
+            public void copyTo(OutputStream output) {
+                v.copyTo(output);
+            }
+
+            @Override
+            public long hash(long off, long len, long seed) {
+                return v.hash(off, len, seed);
+            }
+
+            @Override
+            public boolean fileLoad() {
+                return v.fileLoad();
+            }
+
+            @Override
+            public void assertZeroes(long startOffset, long endOffset) {
+                v.assertZeroes(startOffset, endOffset);
+            }
+
+            @Override
+            public boolean isClosed() {
+                return v.isClosed();
+            }
+
+            @Override
+            public void close() {
+                closed.set(true);
+                v.close();
+            }
+
+            @Override
+            public void deleteFile() {
+                v.deleteFile();
+            }
+
+            @Override
+            public int sliceSize() {
+                return v.sliceSize();
+            }
+
+            @Override
+            public boolean isSliced() {
+                return v.isSliced();
+            }
+
+            @Override
+            public long length() {
+                return v.length();
+            }
+
+            @Override
+            public boolean isReadOnly() {
+                return v.isReadOnly();
+            }
+
+            @Override
+            public File getFile() {
+                return v.getFile();
+            }
+
+            @Override
+            public boolean getFileLocked() {
+                return v.getFileLocked();
+            }
+        }
     }
 }

@@ -1,16 +1,11 @@
 package dev.agnomemory.core.storage.mapdb;
 
-import static dev.agnomemory.core.storage.mapdb.CrashTestSupport.ACK;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agnomemory.core.Run;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.storage.mapdb.CrashTestSupport.Child;
-import java.io.File;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -27,10 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.mapdb.DataInput2;
 import org.mapdb.volume.RandomAccessFileVol;
-import org.mapdb.volume.Volume;
-import org.mapdb.volume.VolumeFactory;
 
 /**
  * Halts the process ({@code Runtime.halt}, no shutdown hooks, no flushing) at the N-th write MapDB makes to the
@@ -52,7 +43,7 @@ class HaltInsideMapDbCommitTest {
     private Child child;
 
     @AfterEach
-    void killChild() throws InterruptedException {
+    void killChild() {
         if (child != null) {
             child.close();
         }
@@ -99,8 +90,7 @@ class HaltInsideMapDbCommitTest {
             for (int i = 0; i < count; i++) {
                 String runId = prefix + "-" + i;
                 CrashTestSupport.writeRun(storage, CrashTestSupport.sessionFor(i), runId);
-                out.println(ACK + runId);
-                out.flush();
+                CrashTestSupport.printAck(out, runId);
             }
         }
     }
@@ -140,7 +130,7 @@ class HaltInsideMapDbCommitTest {
         List<String> lines;
         int exit;
         String description;
-        child = Child.start(Writer.class, caseDir.resolve("child.err"), file.toString(), Long.toString(haltAt),
+        child = Child.start(Writer.class, caseDir.resolve("child"), file.toString(), Long.toString(haltAt),
                 Integer.toString(priorRuns), Integer.toString(RUNS));
         try {
             assertThat(child.awaitExit(60_000)).as("child ended\n%s", child.describe()).isTrue();
@@ -150,8 +140,7 @@ class HaltInsideMapDbCommitTest {
         } finally {
             child.close();
         }
-        List<String> acked = lines.stream().filter(l -> l.startsWith(ACK)).map(l -> l.substring(ACK.length()))
-                .collect(Collectors.toList());
+        List<String> acked = CrashTestSupport.acked(lines);
         assertThat(acked).as("acknowledged runs\n%s", description).hasSize(priorRuns + RUNS);
 
         long totalWrites = -1;
@@ -188,7 +177,7 @@ class HaltInsideMapDbCommitTest {
             storage.getOrCreateSession(fresh, CrashTestSupport.AGENT);
             CrashTestSupport.writeRun(storage, fresh, "fresh-0");
         }
-        // And the write survives a close and reopen (twice: the second open reads the index as it is).
+        // And the writes survive a close and reopen, twice (these opens read the index the close committed).
         for (int i = 0; i < 2; i++) {
             try (MapDbStorage storage = MapDbStorage.open(file)) {
                 CrashTestSupport.assertStoreHolds(storage, expected, Set.of(), "second reopen after halt at "
@@ -214,15 +203,14 @@ class HaltInsideMapDbCommitTest {
      * Opens MapDB's volumes with {@link RandomAccessFileVol#FACTORY}; the volume of the main index file (not its
      * {@code .wal.N} files) counts its writes once {@link #arm armed} and halts the JVM just before the N-th.
      */
-    static final class HaltingVolumeFactory extends VolumeFactory {
-        private final String mainFile;
+    static final class HaltingVolumeFactory extends CrashTestSupport.MainFileWriteHook {
         private final PrintStream out;
         private final AtomicLong writes = new AtomicLong();
         private final Map<String, Long> ops = new TreeMap<>();
         private volatile long haltAt = -1;
 
         HaltingVolumeFactory(Path mainFile, PrintStream out) {
-            this.mainFile = mainFile.toAbsolutePath().normalize().toString();
+            super(mainFile);
             this.out = out;
         }
 
@@ -247,26 +235,7 @@ class HaltInsideMapDbCommitTest {
         }
 
         @Override
-        public Volume makeVolume(String file, boolean readOnly, long fileLockWait, int sliceShift, long initSize,
-                boolean fixedSize) {
-            Volume v = RandomAccessFileVol.FACTORY.makeVolume(file, readOnly, fileLockWait, sliceShift, initSize,
-                    fixedSize);
-            boolean main = Path.of(file).toAbsolutePath().normalize().toString().equals(mainFile);
-            return main ? new HaltingVolume(v) : v;
-        }
-
-        @Override
-        public boolean exists(String file) {
-            return RandomAccessFileVol.FACTORY.exists(file);
-        }
-
-        @Override
-        public boolean handlesReadonly() {
-            return RandomAccessFileVol.FACTORY.handlesReadonly();
-        }
-
-        /** Called before every write to the main file. */
-        void beforeWrite(String op, long offset) {
+        protected void beforeWrite(String op, long offset) {
             long limit = haltAt;
             if (limit < 0) {
                 return;
@@ -281,239 +250,6 @@ class HaltInsideMapDbCommitTest {
                 out.println("HALT " + n + " " + op + "@" + offset + " inCommit=" + inCommit);
                 out.flush();
                 Runtime.getRuntime().halt(HALT_EXIT);
-            }
-        }
-
-        /** Delegates everything to the real volume, reporting writes first. */
-        private final class HaltingVolume extends Volume {
-            private final Volume v;
-
-            HaltingVolume(Volume v) {
-                this.v = v;
-            }
-
-            @Override
-            public void ensureAvailable(long offset) {
-                beforeWrite("ensureAvailable", offset);
-                v.ensureAvailable(offset);
-            }
-
-            @Override
-            public void truncate(long size) {
-                beforeWrite("truncate", size);
-                v.truncate(size);
-            }
-
-            @Override
-            public void putLong(long offset, long value) {
-                beforeWrite("putLong", offset);
-                v.putLong(offset, value);
-            }
-
-            @Override
-            public void putInt(long offset, int value) {
-                beforeWrite("putInt", offset);
-                v.putInt(offset, value);
-            }
-
-            @Override
-            public void putByte(long offset, byte value) {
-                beforeWrite("putByte", offset);
-                v.putByte(offset, value);
-            }
-
-            @Override
-            public void putData(long offset, byte[] src, int srcPos, int srcSize) {
-                beforeWrite("putData", offset);
-                v.putData(offset, src, srcPos, srcSize);
-            }
-
-            @Override
-            public void putData(long offset, ByteBuffer buf) {
-                beforeWrite("putDataBuffer", offset);
-                v.putData(offset, buf);
-            }
-
-            @Override
-            public void putDataOverlap(long offset, byte[] src, int srcPos, int srcSize) {
-                beforeWrite("putDataOverlap", offset);
-                v.putDataOverlap(offset, src, srcPos, srcSize);
-            }
-
-            @Override
-            public void putUnsignedShort(long offset, int value) {
-                beforeWrite("putUnsignedShort", offset);
-                v.putUnsignedShort(offset, value);
-            }
-
-            @Override
-            public void putUnsignedByte(long offset, int b) {
-                beforeWrite("putUnsignedByte", offset);
-                v.putUnsignedByte(offset, b);
-            }
-
-            @Override
-            public void putSixLong(long pos, long value) {
-                beforeWrite("putSixLong", pos);
-                v.putSixLong(pos, value);
-            }
-
-            @Override
-            public int putPackedLong(long pos, long value) {
-                beforeWrite("putPackedLong", pos);
-                return v.putPackedLong(pos, value);
-            }
-
-            @Override
-            public void clear(long startOffset, long endOffset) {
-                beforeWrite("clear", startOffset);
-                v.clear(startOffset, endOffset);
-            }
-
-            @Override
-            public void clearOverlap(long startOffset, long endOffset) {
-                beforeWrite("clearOverlap", startOffset);
-                v.clearOverlap(startOffset, endOffset);
-            }
-
-            @Override
-            public void copyFrom(InputStream input) {
-                beforeWrite("copyFrom", 0);
-                v.copyFrom(input);
-            }
-
-            @Override
-            public void sync() {
-                beforeWrite("sync", -1);
-                v.sync();
-            }
-
-            // ---- reads and the rest: plain delegation ----
-
-            @Override
-            public long getLong(long offset) {
-                return v.getLong(offset);
-            }
-
-            @Override
-            public int getInt(long offset) {
-                return v.getInt(offset);
-            }
-
-            @Override
-            public byte getByte(long offset) {
-                return v.getByte(offset);
-            }
-
-            @Override
-            public DataInput2 getDataInput(long offset, int size) {
-                return v.getDataInput(offset, size);
-            }
-
-            @Override
-            public DataInput2 getDataInputOverlap(long offset, int size) {
-                return v.getDataInputOverlap(offset, size);
-            }
-
-            @Override
-            public void getData(long offset, byte[] bytes, int bytesPos, int size) {
-                v.getData(offset, bytes, bytesPos, size);
-            }
-
-            @Override
-            public int getUnsignedShort(long offset) {
-                return v.getUnsignedShort(offset);
-            }
-
-            @Override
-            public int getUnsignedByte(long offset) {
-                return v.getUnsignedByte(offset);
-            }
-
-            @Override
-            public long getSixLong(long pos) {
-                return v.getSixLong(pos);
-            }
-
-            @Override
-            public long getPackedLong(long position) {
-                return v.getPackedLong(position);
-            }
-
-            @Override
-            public void copyTo(long inputOffset, Volume target, long targetOffset, long size) {
-                v.copyTo(inputOffset, target, targetOffset, size);
-            }
-
-            @Override
-            public void copyTo(Volume to) {
-                v.copyTo(to);
-            }
-
-            @Override
-            public void copyTo(OutputStream output) {
-                v.copyTo(output);
-            }
-
-            @Override
-            public long hash(long off, long len, long seed) {
-                return v.hash(off, len, seed);
-            }
-
-            @Override
-            public boolean fileLoad() {
-                return v.fileLoad();
-            }
-
-            @Override
-            public void assertZeroes(long startOffset, long endOffset) {
-                v.assertZeroes(startOffset, endOffset);
-            }
-
-            @Override
-            public boolean isClosed() {
-                return v.isClosed();
-            }
-
-            @Override
-            public void close() {
-                closed.set(true);
-                v.close();
-            }
-
-            @Override
-            public void deleteFile() {
-                v.deleteFile();
-            }
-
-            @Override
-            public int sliceSize() {
-                return v.sliceSize();
-            }
-
-            @Override
-            public boolean isSliced() {
-                return v.isSliced();
-            }
-
-            @Override
-            public long length() {
-                return v.length();
-            }
-
-            @Override
-            public boolean isReadOnly() {
-                return v.isReadOnly();
-            }
-
-            @Override
-            public File getFile() {
-                return v.getFile();
-            }
-
-            @Override
-            public boolean getFileLocked() {
-                return v.getFileLocked();
             }
         }
     }

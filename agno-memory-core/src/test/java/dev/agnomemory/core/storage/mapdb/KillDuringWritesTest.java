@@ -10,10 +10,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,21 +35,30 @@ class KillDuringWritesTest {
     private Child child;
 
     @AfterEach
-    void killChild() throws InterruptedException {
+    void killChild() {
         if (child != null) {
             child.close();
         }
     }
 
-    /** The writer: {@code <file> <round>}. Prints {@code ACK <runId>} after each run's completeRun returned. */
+    /**
+     * The writer: {@code <file> <round> <slowCommits>}. Prints {@code ACK <runId>} after each run's completeRun
+     * returned. With {@code slowCommits}, MapDB's writes to the index file (made only inside a commit) each take
+     * about a third of a millisecond longer and large commits announce themselves (see {@link SlowCommits}), so the
+     * parent can aim a kill at the copy into the main file, the window MapDB itself cannot recover from.
+     */
     public static final class Writer {
         public static void main(String[] args) {
-            Path file = Path.of(args[0]);
+            Path file = Path.of(args[0]).toAbsolutePath();
             String round = args[1];
+            boolean slowCommits = Boolean.parseBoolean(args[2]);
             PrintStream out = System.out;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            try (MapDbStorage storage = MapDbStorage.builder().file(file).checkpointEvery(CHECKPOINT_EVERY)
-                    .build()) {
+            MapDbStorage.Builder builder = MapDbStorage.builder().file(file).checkpointEvery(CHECKPOINT_EVERY);
+            if (slowCommits) {
+                builder.volumeFactory(new SlowCommits(file, out));
+            }
+            try (MapDbStorage storage = builder.build()) {
                 for (SessionKey key : CrashTestSupport.SESSIONS) {
                     storage.getOrCreateSession(key, CrashTestSupport.AGENT);
                 }
@@ -59,35 +68,74 @@ class KillDuringWritesTest {
                 for (int i = 0; System.nanoTime() < deadline; i++) {
                     String runId = "r" + round + "-" + i;
                     CrashTestSupport.writeRun(storage, CrashTestSupport.sessionFor(i), runId);
-                    out.println(ACK + runId);
-                    out.flush();
+                    CrashTestSupport.printAck(out, runId);
                 }
             }
             System.exit(3);
         }
     }
 
+    /**
+     * Slows every write to the main index file a little and announces, at the 50th write of a commit, that the
+     * commit is copying a checkpoint's worth of changes into the main file ({@code COPYING <n>}); a checkpoint of
+     * 200 records makes about 450 such writes.
+     */
+    static final class SlowCommits extends CrashTestSupport.MainFileWriteHook {
+        static final int ANNOUNCE_AT = 50;
+        private final PrintStream out;
+        private int commits;
+        private int writes;
+
+        SlowCommits(Path mainFile, PrintStream out) {
+            super(mainFile);
+            this.out = out;
+        }
+
+        @Override
+        protected synchronized void beforeWrite(String op, long offset) {
+            if (++writes == ANNOUNCE_AT) {
+                out.println("COPYING " + ++commits);
+                out.flush();
+            }
+            if (op.equals("sync")) {
+                writes = 0;
+            }
+            LockSupport.parkNanos(300_000);
+        }
+    }
+
     @Test
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void everyAcknowledgedRunSurvivesRepeatedKills() throws Exception {
         Path file = dir.resolve("kill.db");
         Random random = new Random();
         List<String> allAcked = new ArrayList<>();
         Set<String> inFlight = new HashSet<>();
         int killedInsideCheckpoint = 0;
-        int inFlightRunsFound = 0;
+        int aimedAtCommit = 0;
+        int aimedAndInside = 0;
         long started = System.nanoTime();
         List<String> perRound = new ArrayList<>();
 
         for (int round = 0; round < ROUNDS; round++) {
+            // Odd rounds aim the kill at a commit; even rounds kill at a random moment.
+            boolean aim = round % 2 == 1;
             List<String> acked;
             long delay = 200 + random.nextInt(1301);
-            child = Child.start(Writer.class, dir.resolve("child-" + round + ".err"), file.toString(),
-                    Integer.toString(round));
+            child = Child.start(Writer.class, dir.resolve("child-" + round), file.toString(),
+                    Integer.toString(round), Boolean.toString(aim));
             try {
                 assertThat(child.awaitLine(l -> l.startsWith(ACK), 30_000))
                         .as("round %d: child acknowledged a first run\n%s", round, child.describe()).isTrue();
                 Thread.sleep(delay);
+                if (aim) {
+                    int seen = lastCopying(child.lines());
+                    assertThat(child.awaitLine(l -> l.startsWith("COPYING ")
+                            && Integer.parseInt(l.substring(8)) > seen, 30_000))
+                            .as("round %d: child started another commit\n%s", round, child.describe()).isTrue();
+                    // Somewhere in the remaining ~400 writes (~120 ms) of the copy into the main file.
+                    Thread.sleep(random.nextInt(80));
+                }
                 assertThat(child.process.isAlive()).as("round %d: child still writing\n%s", round, child.describe())
                         .isTrue();
                 child.process.destroyForcibly();
@@ -103,28 +151,38 @@ class KillDuringWritesTest {
             allAcked.addAll(acked);
             // The only run that may be stored without an acknowledgement is the one after the last acknowledged.
             inFlight.add("r" + round + "-" + (CrashTestSupport.indexOf(acked.get(acked.size() - 1)) + 1));
-            String marker = CrashTestSupport.lastCheckpointMarker(file);
-            if (marker.equals("begin")) {
-                killedInsideCheckpoint++;
-            }
+            boolean insideCheckpoint = CrashTestSupport.lastCheckpointMarker(file).equals("begin");
+            killedInsideCheckpoint += insideCheckpoint ? 1 : 0;
+            aimedAtCommit += aim ? 1 : 0;
+            aimedAndInside += aim && insideCheckpoint ? 1 : 0;
+            perRound.add(acked.size() + (aim ? "a" : "") + (insideCheckpoint ? "*" : ""));
 
-            Map<SessionKey, List<String>> expected = CrashTestSupport.bySession(allAcked);
-            int found;
             try (MapDbStorage storage = MapDbStorage.builder().file(file).checkpointEvery(CHECKPOINT_EVERY).build()) {
-                found = CrashTestSupport.assertStoreHolds(storage, expected, inFlight, "after kill " + round);
+                CrashTestSupport.assertStoreHolds(storage, CrashTestSupport.bySession(allAcked), inFlight,
+                        "after kill " + round + (insideCheckpoint ? " (inside a checkpoint)" : ""));
             }
-            inFlightRunsFound += found;
-            perRound.add(acked.size() + (marker.equals("begin") ? "*" : ""));
         }
 
         // And once more, after a clean close, the index is read as it is.
+        int inFlightFound;
         try (MapDbStorage storage = MapDbStorage.open(file)) {
-            CrashTestSupport.assertStoreHolds(storage, CrashTestSupport.bySession(allAcked), inFlight, "final");
+            inFlightFound = CrashTestSupport.assertStoreHolds(storage, CrashTestSupport.bySession(allAcked), inFlight,
+                    "final");
         }
-        System.out.printf("KillDuringWritesTest: %d rounds, %d acknowledged runs (per round %s; * = killed inside a "
-                + "checkpoint), %d kills inside a checkpoint, %d unacknowledged in-flight runs found, %d ms%n",
-                ROUNDS, allAcked.size(), perRound, killedInsideCheckpoint, inFlightRunsFound,
+        System.out.printf("KillDuringWritesTest: %d rounds, %d acknowledged runs (per round %s; a = kill aimed at a "
+                + "commit, * = killed inside a checkpoint), %d kills inside a checkpoint (%d of %d aimed), %d "
+                + "unacknowledged in-flight runs kept, %d ms%n", ROUNDS, allAcked.size(), perRound,
+                killedInsideCheckpoint, aimedAndInside, aimedAtCommit, inFlightFound,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         assertThat(allAcked).doesNotHaveDuplicates().hasSizeGreaterThan(ROUNDS);
+        assertThat(inFlightFound).isLessThanOrEqualTo(ROUNDS);
+        // The aimed kills must really have hit commits, or this test would not test what it claims to.
+        assertThat(aimedAndInside).as("aimed kills that landed inside a checkpoint, per round: %s", perRound)
+                .isGreaterThanOrEqualTo(aimedAtCommit / 2);
+    }
+
+    private static int lastCopying(List<String> lines) {
+        return lines.stream().filter(l -> l.startsWith("COPYING ")).mapToInt(l -> Integer.parseInt(l.substring(8)))
+                .max().orElse(0);
     }
 }

@@ -110,8 +110,8 @@ public final class MapDbStorage implements MemoryStorage {
     private Index index;
     private Journal journal;
     /** Journal lsn of the last record applied to the index, and of the last one the index committed. */
-    private long indexedLsn;
-    private long committedLsn;
+    private volatile long indexedLsn;
+    private volatile long committedLsn;
     private volatile Throwable failure;
     private final AtomicBoolean checkpointScheduled = new AtomicBoolean();
     private final AtomicBoolean purgeScheduled = new AtomicBoolean();
@@ -619,11 +619,26 @@ public final class MapDbStorage implements MemoryStorage {
         }
     }
 
+    /**
+     * At most one checkpoint is scheduled at a time; the flag is cleared only after it ran, and the task checks
+     * under the writer lock that a checkpoint is still due, so writers finishing meanwhile do not queue another.
+     */
     private void scheduleCheckpoint() {
         if (checkpointScheduled.compareAndSet(false, true)) {
             submit(() -> {
-                checkpointScheduled.set(false);
-                checkpoint();
+                try {
+                    writer.lock();
+                    try {
+                        ensureUsable();
+                        if (indexedLsn - committedLsn >= checkpointEvery) {
+                            checkpointLocked();
+                        }
+                    } finally {
+                        writer.unlock();
+                    }
+                } finally {
+                    checkpointScheduled.set(false);
+                }
             }, Duration.ZERO);
         }
     }

@@ -86,7 +86,17 @@ final class StoreOpener {
                 committed = journal.lastLsn();
             } else {
                 committed = index.appliedLsn();
-                catchUp(index, scan);
+                try {
+                    catchUp(index, scan);
+                } catch (RuntimeException e) {
+                    // The readability check touches only the ends of each map; damage inside shows up here.
+                    log.warn("Store {}: the index failed while catching up from the journal ({}); rebuilding it "
+                            + "from the journal {}. No acknowledged write is lost.", files.index(), e, files.journal());
+                    index.close();
+                    index = null;
+                    index = rebuild(journal);
+                    committed = journal.lastLsn();
+                }
             }
             return new Opened(index, journal, committed, scan.removesContent);
         } catch (RuntimeException | Error e) {

@@ -1,0 +1,136 @@
+package dev.agnomemory.examples.inspector;
+
+import dev.agnomemory.core.storage.mapdb.MapDbStorage;
+import java.io.PrintStream;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Command-line inspector of an agno-memory store file: what Agno users do with {@code sqlite3} on their agent
+ * database. Works offline on any store, and never creates one.
+ *
+ * <pre>
+ * Inspector &lt;store-file&gt; sessions [--user U] [--agent A]
+ * Inspector &lt;store-file&gt; show &lt;user&gt; &lt;session&gt; [--full]
+ * Inspector &lt;store-file&gt; export &lt;user&gt; &lt;session&gt; [--out FILE]
+ * Inspector &lt;store-file&gt; delete &lt;user&gt; &lt;session&gt; --yes
+ * Inspector help
+ * </pre>
+ *
+ * <p>Exit codes: {@value #EXIT_OK} success; {@value #EXIT_PROBLEM} bad usage, no store, store open elsewhere,
+ * not a store, unknown session, or a delete without {@code --yes}; {@value #EXIT_FAILED} an operation that
+ * failed (for example an export file that cannot be written).
+ *
+ * <p>Only one process may open a store at a time: close the app that uses it first.
+ */
+public final class Inspector {
+
+    static final int EXIT_OK = 0;
+    static final int EXIT_FAILED = 1;
+    static final int EXIT_PROBLEM = 2;
+
+    private static final Set<String> HELP = Set.of("help", "--help", "-h");
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final Map<String, Command> commands = new LinkedHashMap<>();
+
+    /**
+     * @param out where results go
+     * @param err where problems go, one line each
+     */
+    public Inspector(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+        for (Command c : List.of(new SessionsCommand(), new ShowCommand(), new ExportCommand(),
+                new DeleteCommand())) {
+            commands.put(c.spec().name(), c);
+        }
+    }
+
+    /**
+     * Runs the inspector with {@code System.out} and {@code System.err}, and exits with its exit code.
+     *
+     * @param args {@code <store-file> <command> [args]}
+     */
+    public static void main(String[] args) {
+        // The store logs recovery steps at info level; a command-line tool only shows warnings.
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+        System.exit(new Inspector(System.out, System.err).run(args));
+    }
+
+    /**
+     * @param args {@code <store-file> <command> [args]}
+     * @return the exit code: {@value #EXIT_OK}, {@value #EXIT_FAILED} or {@value #EXIT_PROBLEM}
+     */
+    public int run(String... args) {
+        try {
+            return dispatch(args);
+        } catch (InspectorException e) {
+            err.println("inspector: " + e.getMessage());
+            return e.exitCode();
+        } catch (RuntimeException e) {
+            err.println("inspector: unexpected error: " + Display.oneLine(e.toString()));
+            return EXIT_FAILED;
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    private int dispatch(String[] args) {
+        if (args.length == 0 || HELP.contains(args[0]) || (args.length >= 2 && HELP.contains(args[1]))) {
+            printUsage();
+            return EXIT_OK;
+        }
+        if (args.length == 1) {
+            throw InspectorException.usage(commands.containsKey(args[0])
+                    ? "the store file comes first: Inspector <store-file> " + args[0]
+                    : "missing command after the store file " + args[0]);
+        }
+        Command command = commands.get(args[1]);
+        if (command == null) {
+            throw InspectorException.usage("unknown command '" + Display.oneLine(args[1]) + "'; commands: "
+                    + String.join(", ", commands.keySet()) + ", help");
+        }
+        Arguments arguments = Arguments.parse(command.spec(), Arrays.asList(args).subList(2, args.length));
+        try (MapDbStorage storage = StoreOpening.open(storeFile(args[0]))) {
+            return command.run(storage, arguments, out);
+        }
+    }
+
+    private static Path storeFile(String name) {
+        if (name.isBlank()) {
+            throw InspectorException.usage("the store file name is blank");
+        }
+        try {
+            return Path.of(name);
+        } catch (InvalidPathException e) {
+            throw InspectorException.usage("not a valid file name: " + Display.oneLine(name));
+        }
+    }
+
+    private void printUsage() {
+        out.println("Inspects an agno-memory store file (the app using it must be closed first).");
+        out.println();
+        out.println("usage: Inspector <store-file> <command> [args]");
+        out.println();
+        out.println("commands:");
+        int width = commands.values().stream().mapToInt(c -> c.spec().usage().length()).max().orElse(0);
+        for (Command c : commands.values()) {
+            String usage = c.spec().usage();
+            out.println("  " + usage + " ".repeat(width - usage.length() + 3) + c.spec().description());
+        }
+        out.println("  help" + " ".repeat(width - 4 + 3) + "show this help");
+        out.println();
+        out.println("Times are UTC. Exit codes: 0 success; 2 bad usage, no store, store open elsewhere, not a store,");
+        out.println("unknown session, delete without --yes; 1 an operation failed.");
+    }
+}

@@ -1,5 +1,6 @@
 package dev.agnomemory.core.storage;
 
+import dev.agnomemory.core.MemoryEmbedding;
 import dev.agnomemory.core.Message;
 import dev.agnomemory.core.MessagePosition;
 import dev.agnomemory.core.Run;
@@ -224,6 +225,23 @@ public interface MemoryStorage extends AutoCloseable {
      * @return how many memories were deleted
      */
     int deleteMemories(String userId);
+
+    /**
+     * Stores the embedding of one of a user's memories, replacing an earlier one. Ignored (returns false) when the
+     * memory does not exist (it may have been deleted meanwhile).
+     *
+     * @param embedding the embedding
+     * @return whether the memory exists and the embedding was stored
+     */
+    boolean saveMemoryEmbedding(MemoryEmbedding embedding);
+
+    /**
+     * The stored embeddings of one user's memories. Deleting a memory deletes its embedding.
+     *
+     * @param userId the user
+     * @return the embeddings, in no particular order
+     */
+    List<MemoryEmbedding> memoryEmbeddings(String userId);
 
     /** Closes the storage; later calls fail with {@link IllegalStateException}. Closing twice does nothing. */
     @Override

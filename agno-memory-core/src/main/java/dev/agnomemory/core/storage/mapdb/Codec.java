@@ -1,5 +1,6 @@
 package dev.agnomemory.core.storage.mapdb;
 
+import dev.agnomemory.core.MemoryEmbedding;
 import dev.agnomemory.core.Message;
 import dev.agnomemory.core.Role;
 import dev.agnomemory.core.SessionKey;
@@ -9,6 +10,7 @@ import dev.agnomemory.core.UserMemory;
 import dev.agnomemory.core.storage.mapdb.BinaryIn.MalformedDataException;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.CheckpointBegin;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.CheckpointEnd;
+import dev.agnomemory.core.storage.mapdb.JournalRecord.EmbeddingSaved;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.MemoryDeleted;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.MemorySaved;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.MessageAppended;
@@ -122,6 +124,47 @@ final class Codec {
         return m;
     }
 
+    static void writeEmbedding(BinaryOut out, MemoryEmbedding e) {
+        out.writeString(e.userId());
+        out.writeString(e.memoryId());
+        out.writeString(e.model());
+        out.writeString(e.memoryText());
+        float[] v = e.vector();
+        out.writeInt(v.length);
+        for (float f : v) {
+            out.writeInt(Float.floatToRawIntBits(f));
+        }
+    }
+
+    static MemoryEmbedding readEmbedding(BinaryIn in) {
+        String userId = in.readRequiredString();
+        String memoryId = in.readRequiredString();
+        String model = in.readRequiredString();
+        String text = in.readRequiredString();
+        int n = in.readInt();
+        if (n <= 0 || n > (1 << 20)) {
+            throw new MalformedDataException("bad vector length " + n);
+        }
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = Float.intBitsToFloat(in.readInt());
+        }
+        return new MemoryEmbedding(userId, memoryId, model, text, v);
+    }
+
+    static byte[] encodeEmbedding(MemoryEmbedding e) {
+        BinaryOut out = new BinaryOut(64 + 4 * e.vector().length);
+        writeEmbedding(out, e);
+        return out.toByteArray();
+    }
+
+    static MemoryEmbedding decodeEmbedding(byte[] bytes) {
+        BinaryIn in = new BinaryIn(bytes);
+        MemoryEmbedding e = readEmbedding(in);
+        in.expectEnd();
+        return e;
+    }
+
     static void writeSessionState(BinaryOut out, SessionState s) {
         out.writeLong(s.sid());
         out.writeString(s.agentId());
@@ -210,6 +253,7 @@ final class Codec {
     private static final int RUN_RESTORED = 12;
     private static final int CHECKPOINT_BEGIN = 13;
     private static final int CHECKPOINT_END = 14;
+    private static final int EMBEDDING_SAVED = 15;
 
     static void writeRecord(BinaryOut out, JournalRecord record) {
         if (record instanceof SessionCreated r) {
@@ -252,6 +296,9 @@ final class Codec {
         } else if (record instanceof MemorySaved r) {
             out.writeByte(MEMORY_SAVED);
             writeMemory(out, r.memory());
+        } else if (record instanceof EmbeddingSaved r) {
+            out.writeByte(EMBEDDING_SAVED);
+            writeEmbedding(out, r.embedding());
         } else if (record instanceof MemoryDeleted r) {
             out.writeByte(MEMORY_DELETED);
             out.writeString(r.userId());
@@ -295,6 +342,7 @@ final class Codec {
             case SUMMARY_SAVED -> new SummarySaved(readKey(in), readSummary(in), in.readInstant());
             case SESSION_DELETED -> new SessionDeleted(readKey(in));
             case MEMORY_SAVED -> new MemorySaved(readMemory(in));
+            case EMBEDDING_SAVED -> new EmbeddingSaved(readEmbedding(in));
             case MEMORY_DELETED -> new MemoryDeleted(in.readRequiredString(), in.readRequiredString());
             case USER_MEMORIES_DELETED -> new UserMemoriesDeleted(in.readRequiredString());
             case SESSION_RESTORED -> new SessionRestored(readKey(in), readSessionState(in));

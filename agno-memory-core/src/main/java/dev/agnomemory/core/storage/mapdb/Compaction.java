@@ -1,5 +1,6 @@
 package dev.agnomemory.core.storage.mapdb;
 
+import dev.agnomemory.core.MemoryEmbedding;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.UserMemory;
 import dev.agnomemory.core.storage.StorageException;
@@ -122,6 +123,10 @@ final class Compaction {
         }
         for (UserMemory memory : live.memories(null)) {
             batch.add(new MemorySaved(memory));
+            flushIfFull(batch, out);
+        }
+        for (MemoryEmbedding embedding : live.embeddings(null)) {
+            batch.add(new JournalRecord.EmbeddingSaved(embedding));
             flushIfFull(batch, out);
         }
         if (!batch.isEmpty()) {

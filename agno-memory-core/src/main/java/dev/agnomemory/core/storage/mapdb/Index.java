@@ -1,11 +1,13 @@
 package dev.agnomemory.core.storage.mapdb;
 
+import dev.agnomemory.core.MemoryEmbedding;
 import dev.agnomemory.core.Message;
 import dev.agnomemory.core.MessagePosition;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.UserMemory;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.CheckpointBegin;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.CheckpointEnd;
+import dev.agnomemory.core.storage.mapdb.JournalRecord.EmbeddingSaved;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.MemoryDeleted;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.MemorySaved;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.MessageAppended;
@@ -47,6 +49,7 @@ import org.mapdb.volume.VolumeFactory;
  *   <li>{@code messages}: (session number, run sequence, index) → message; a run, and a session, is one key
  *       range, so appends touch only the end of the tree and reads of the last runs are range scans;</li>
  *   <li>{@code memories}: (userId, memoryId) → memory;</li>
+ *   <li>{@code embeddings}: (userId, memoryId) → the memory's embedding;</li>
  *   <li>{@code meta}: format version, journal generation, last applied journal record, next session number.</li>
  * </ul>
  */
@@ -66,6 +69,7 @@ final class Index implements Closeable {
     private final BTreeMap<Object[], Long> runIds;
     private final BTreeMap<Object[], byte[]> messages;
     private final BTreeMap<Object[], byte[]> memories;
+    private final BTreeMap<Object[], byte[]> embeddings;
 
     private Index(DB db) {
         this.db = db;
@@ -83,6 +87,9 @@ final class Index implements Closeable {
                 .keySerializer(new SerializerArrayTuple(Serializer.LONG, Serializer.LONG, Serializer.INTEGER))
                 .valueSerializer(Serializer.BYTE_ARRAY).valuesOutsideNodesEnable().createOrOpen();
         this.memories = db.treeMap("memories")
+                .keySerializer(new SerializerArrayTuple(Serializer.STRING, Serializer.STRING))
+                .valueSerializer(Serializer.BYTE_ARRAY).valuesOutsideNodesEnable().createOrOpen();
+        this.embeddings = db.treeMap("embeddings")
                 .keySerializer(new SerializerArrayTuple(Serializer.STRING, Serializer.STRING))
                 .valueSerializer(Serializer.BYTE_ARRAY).valuesOutsideNodesEnable().createOrOpen();
     }
@@ -160,7 +167,7 @@ final class Index implements Closeable {
      */
     void verifyReadable() {
         meta.size();
-        for (BTreeMap<?, ?> map : List.of(sessions, runs, runIds, messages, memories)) {
+        for (BTreeMap<?, ?> map : List.of(sessions, runs, runIds, messages, memories, embeddings)) {
             if (!map.isEmpty()) {
                 map.firstKey();
                 map.lastKey();
@@ -240,6 +247,17 @@ final class Index implements Closeable {
         return out;
     }
 
+    /** Embeddings of one user's memories, or of everyone's when {@code userId} is null. */
+    List<MemoryEmbedding> embeddings(String userId) {
+        NavigableMap<Object[], byte[]> range = userId == null ? embeddings
+                : embeddings.prefixSubMap(new Object[] {userId});
+        List<MemoryEmbedding> out = new ArrayList<>();
+        for (byte[] bytes : range.values()) {
+            out.add(Codec.decodeEmbedding(bytes));
+        }
+        return out;
+    }
+
     // ---- writes ----
 
     /** Applies one journal record. Records were validated before they were journaled, so this only stores. */
@@ -279,10 +297,15 @@ final class Index implements Closeable {
             }
         } else if (record instanceof MemorySaved r) {
             memories.put(new Object[] {r.memory().userId(), r.memory().memoryId()}, Codec.encodeMemory(r.memory()));
+        } else if (record instanceof EmbeddingSaved r) {
+            embeddings.put(new Object[] {r.embedding().userId(), r.embedding().memoryId()},
+                    Codec.encodeEmbedding(r.embedding()));
         } else if (record instanceof MemoryDeleted r) {
             memories.remove(new Object[] {r.userId(), r.memoryId()});
+            embeddings.remove(new Object[] {r.userId(), r.memoryId()});
         } else if (record instanceof UserMemoriesDeleted r) {
             removeAll(memories, new Object[] {r.userId()});
+            removeAll(embeddings, new Object[] {r.userId()});
         } else if (record instanceof SessionRestored r) {
             putSession(r.key(), r.state());
             advanceSid(r.state().sid());

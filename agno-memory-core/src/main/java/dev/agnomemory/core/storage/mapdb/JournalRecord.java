@@ -1,5 +1,6 @@
 package dev.agnomemory.core.storage.mapdb;
 
+import dev.agnomemory.core.MemoryEmbedding;
 import dev.agnomemory.core.Message;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.SessionSummary;
@@ -46,6 +47,9 @@ sealed interface JournalRecord {
     }
 
     record MemorySaved(UserMemory memory) implements JournalRecord {
+    }
+
+    record EmbeddingSaved(MemoryEmbedding embedding) implements JournalRecord {
     }
 
     record MemoryDeleted(String userId, String memoryId) implements JournalRecord {

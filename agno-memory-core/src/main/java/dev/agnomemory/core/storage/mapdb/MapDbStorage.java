@@ -1,5 +1,6 @@
 package dev.agnomemory.core.storage.mapdb;
 
+import dev.agnomemory.core.MemoryEmbedding;
 import dev.agnomemory.core.Message;
 import dev.agnomemory.core.MessagePosition;
 import dev.agnomemory.core.Run;
@@ -464,6 +465,20 @@ public final class MapDbStorage implements MemoryStorage {
                     ? new Planned<>(List.of(), 0)
                     : new Planned<>(List.of(new UserMemoriesDeleted(userId)), count);
         });
+    }
+
+    @Override
+    public boolean saveMemoryEmbedding(MemoryEmbedding embedding) {
+        Require.notNull(embedding, "embedding");
+        return write(() -> index.memory(embedding.userId(), embedding.memoryId()) == null
+                ? new Planned<>(List.of(), false)
+                : new Planned<>(List.of(new JournalRecord.EmbeddingSaved(embedding)), true));
+    }
+
+    @Override
+    public List<MemoryEmbedding> memoryEmbeddings(String userId) {
+        Require.notBlank(userId, "userId");
+        return read(() -> index.embeddings(userId));
     }
 
     // ---- maintenance ----

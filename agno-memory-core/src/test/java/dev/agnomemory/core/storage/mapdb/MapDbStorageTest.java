@@ -3,6 +3,7 @@ package dev.agnomemory.core.storage.mapdb;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.agnomemory.core.MemoryEmbedding;
 import dev.agnomemory.core.Message;
 import dev.agnomemory.core.MessagePosition;
 import dev.agnomemory.core.Role;
@@ -361,6 +362,39 @@ class MapDbStorageTest {
         reopen();
         assertThat(storage.memories("alice")).isEmpty();
         assertThat(storage.memories("bob")).containsExactly(bobs);
+    }
+
+    @Test
+    void embeddingsAreStoredWithMemoriesAndDeletedWithThem() {
+        UserMemory tea = UserMemory.create("alice", "Alice likes tea", null, null);
+        UserMemory oslo = UserMemory.create("alice", "Alice lives in Oslo", null, null);
+        UserMemory bobs = UserMemory.create("bob", "Bob flies", null, null);
+        storage.saveMemory(tea);
+        storage.saveMemory(oslo);
+        storage.saveMemory(bobs);
+        MemoryEmbedding teaVector = new MemoryEmbedding("alice", tea.memoryId(), "minilm", tea.memory(),
+                new float[] {0.1f, -0.2f, Float.MIN_VALUE});
+        assertThat(storage.saveMemoryEmbedding(teaVector)).isTrue();
+        assertThat(storage.saveMemoryEmbedding(new MemoryEmbedding("alice", oslo.memoryId(), "minilm", oslo.memory(),
+                new float[] {1f}))).isTrue();
+        assertThat(storage.saveMemoryEmbedding(new MemoryEmbedding("bob", bobs.memoryId(), "minilm", bobs.memory(),
+                new float[] {2f}))).isTrue();
+        assertThat(storage.saveMemoryEmbedding(new MemoryEmbedding("alice", "no-such-memory", "minilm", "x",
+                new float[] {1f}))).isFalse();
+        reopen();
+        assertThat(storage.memoryEmbeddings("alice")).hasSize(2).contains(teaVector);
+        assertThat(teaVector.isFor(tea, "minilm")).isTrue();
+        assertThat(teaVector.isFor(tea.withMemory("Alice likes coffee", null), "minilm")).isFalse();
+        assertThat(teaVector.isFor(tea, "other-model")).isFalse();
+
+        storage.deleteMemory("alice", tea.memoryId());
+        assertThat(storage.memoryEmbeddings("alice")).extracting(MemoryEmbedding::memoryId)
+                .containsExactly(oslo.memoryId());
+        storage.deleteMemories("alice");
+        storage.compact();
+        reopen();
+        assertThat(storage.memoryEmbeddings("alice")).isEmpty();
+        assertThat(storage.memoryEmbeddings("bob")).hasSize(1);
     }
 
     @Test

@@ -1,0 +1,649 @@
+package dev.agnomemory.langchain4j;
+
+import dev.agnomemory.core.MemoryEmbedding;
+import dev.agnomemory.core.UserMemory;
+import dev.agnomemory.core.internal.Require;
+import dev.agnomemory.core.storage.MemoryStorage;
+import dev.langchain4j.data.embedding.Embedding;
+import dev.langchain4j.data.segment.TextSegment;
+import dev.langchain4j.model.embedding.EmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Chooses which of a user's {@link UserMemory memories} go into the prompt, as Agno's memory retrieval does:
+ * the last n, the first n, or the n most related to the current user message.
+ *
+ * <p>Rules:
+ * <ul>
+ *   <li><b>{@link MemoryRetrieval#LAST_N} / {@link MemoryRetrieval#FIRST_N}.</b> The newest / oldest
+ *       {@code limit} memories by creation time, returned oldest first; by default all of them. Read from storage
+ *       on every call; nothing is cached.</li>
+ *   <li><b>{@link MemoryRetrieval#SEMANTIC}.</b> The {@code limit} memories (default 5) whose embeddings are
+ *       closest (cosine similarity) to the embedding of the current user message, most relevant first. A null or
+ *       blank message falls back to {@code LAST_N} with the same limit.</li>
+ *   <li><b>Embedding model.</b> Any LangChain4j {@link EmbeddingModel}; by default the in-process
+ *       {@link AllMiniLmL6V2EmbeddingModel}, created on first semantic use and shared by all retrievers. Each vector
+ *       is stored with the {@link #embeddingModelName() model name} that made it.</li>
+ *   <li><b>Stored embeddings.</b> Vectors are saved beside the memories
+ *       ({@link MemoryStorage#saveMemoryEmbedding}) and reused after a restart. When a user is first looked up,
+ *       only memories without a current vector (none stored, another model name, or the memory text changed since)
+ *       are embedded, in batches, and saved.</li>
+ *   <li><b>Cache.</b> Per user, the normalized vectors are kept in one contiguous {@code float[]}: a lookup embeds
+ *       the query once and computes one dot product per memory. It holds 4 bytes per dimension per memory (1.5 MB
+ *       for 1,000 memories of MiniLM's 384 dimensions) and stays until {@link #invalidate(String)} or
+ *       {@link #userMemoriesDeleted(String)}; there is no eviction.</li>
+ *   <li><b>Keeping up with changes.</b> Call {@link #memoryChanged} after saving a memory (it is embedded right
+ *       away), {@link #memoryDeleted} and {@link #userMemoriesDeleted} after deleting. Changes made behind the
+ *       retriever's back are caught at lookup: every memory about to be returned is re-read from storage
+ *       ({@code k} point reads), and if one is gone or its text changed, the user's cache is reloaded from storage
+ *       and the lookup repeated. So a deleted memory is never returned, and an edited one is returned with its
+ *       current text. Memories that another process added are seen after such a reload or after
+ *       {@link #invalidate(String)}.</li>
+ *   <li>Thread-safe; lookups of one user run in parallel, loading a user blocks only that user's lookups.</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * UserMemoryRetriever retriever = UserMemoryRetriever.builder()
+ *         .storage(storage).retrieval(MemoryRetrieval.SEMANTIC).limit(5).build();
+ * List<UserMemory> memories = retriever.retrieve("alice", userMessageText);
+ * }</pre>
+ */
+public final class UserMemoryRetriever {
+
+    private static final Logger log = LoggerFactory.getLogger(UserMemoryRetriever.class);
+
+    /** The default {@code limit} of {@link MemoryRetrieval#SEMANTIC}. */
+    public static final int DEFAULT_SEMANTIC_LIMIT = 5;
+
+    /** How many texts go to the embedding model in one {@code embedAll} call. */
+    private static final int EMBED_BATCH_SIZE = 256;
+
+    /** Lookups repeated after reloading a user whose storage changed behind the retriever's back. */
+    private static final int MAX_LOOKUP_ROUNDS = 4;
+
+    private final MemoryStorage storage;
+    private final MemoryRetrieval retrieval;
+    private final int limit;
+    private final EmbeddingModel configuredModel;
+    private final String embeddingModelName;
+    private final ConcurrentHashMap<String, UserVectors> users = new ConcurrentHashMap<>();
+    /** The dimension of the model's vectors, learned from its first output; -1 before. */
+    private volatile int dimension = -1;
+
+    private UserMemoryRetriever(Builder b, int limit, String embeddingModelName) {
+        this.storage = b.storage;
+        this.retrieval = b.retrieval;
+        this.limit = limit;
+        this.configuredModel = b.embeddingModel;
+        this.embeddingModelName = embeddingModelName;
+    }
+
+    /** @return a builder; {@link Builder#storage(MemoryStorage)} is required */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return how this retriever chooses memories */
+    public MemoryRetrieval retrieval() {
+        return retrieval;
+    }
+
+    /** @return how many memories a lookup returns at most; empty when it returns all of them */
+    public OptionalInt limit() {
+        return limit == Integer.MAX_VALUE ? OptionalInt.empty() : OptionalInt.of(limit);
+    }
+
+    /** @return the model name stored with, and required of, the vectors this retriever uses */
+    public String embeddingModelName() {
+        return embeddingModelName;
+    }
+
+    /**
+     * The memories of the user to put into the prompt, chosen by {@link #retrieval()}.
+     *
+     * @param userId the user, not blank
+     * @param query the current user message; may be null or blank (then {@code SEMANTIC} works as {@code LAST_N})
+     * @return up to {@link #limit()} memories, in the order the retrieval mode defines; empty when the user has
+     *     none
+     */
+    public List<UserMemory> retrieve(String userId, String query) {
+        Require.notBlank(userId, "userId");
+        return switch (retrieval) {
+            case LAST_N -> lastN(userId);
+            case FIRST_N -> firstN(userId);
+            case SEMANTIC -> query == null || query.isBlank() ? lastN(userId) : semantic(userId, query);
+        };
+    }
+
+    /**
+     * Tells the retriever that a memory was added or changed in storage. With {@code SEMANTIC}, the memory is
+     * embedded now, in the calling thread (unless its current text already is), and the vector saved and cached,
+     * so the next lookup does not pay for it; with the other modes it does nothing.
+     *
+     * @param memory the memory as saved
+     */
+    public void memoryChanged(UserMemory memory) {
+        Require.notNull(memory, "memory");
+        if (retrieval != MemoryRetrieval.SEMANTIC) {
+            return;
+        }
+        UserVectors user = users.get(memory.userId());
+        if (user != null && user.hasVectorFor(memory.memoryId(), memory.memory())) {
+            return;
+        }
+        float[] raw = embedAll(List.of(memory.memory())).get(0);
+        boolean exists = storage.saveMemoryEmbedding(new MemoryEmbedding(memory.userId(), memory.memoryId(),
+                embeddingModelName, memory.memory(), raw));
+        user = users.get(memory.userId());
+        if (user != null) {
+            user.changed(memory.memoryId(), memory.memory(), exists ? normalized(raw) : null);
+        }
+    }
+
+    /**
+     * Tells the retriever that a memory was deleted from storage (its stored embedding went with it).
+     *
+     * @param userId the memory's user
+     * @param memoryId the memory
+     */
+    public void memoryDeleted(String userId, String memoryId) {
+        Require.notBlank(userId, "userId");
+        Require.notBlank(memoryId, "memoryId");
+        UserVectors user = users.get(userId);
+        if (user != null) {
+            user.changed(memoryId, null, null);
+        }
+    }
+
+    /**
+     * Tells the retriever that all memories of a user were deleted from storage; drops the user's cache.
+     *
+     * @param userId the user
+     */
+    public void userMemoriesDeleted(String userId) {
+        invalidate(userId);
+    }
+
+    /**
+     * Drops the cached vectors of a user; the next {@code SEMANTIC} lookup reloads the user's memories and stored
+     * embeddings from storage. Needed only when another process or retriever added memories to the same storage.
+     *
+     * @param userId the user
+     */
+    public void invalidate(String userId) {
+        Require.notBlank(userId, "userId");
+        users.remove(userId);
+    }
+
+    @Override
+    public String toString() {
+        return "UserMemoryRetriever[retrieval=" + retrieval + ", limit="
+                + (limit == Integer.MAX_VALUE ? "all" : limit) + ", embeddingModelName=" + embeddingModelName + "]";
+    }
+
+    // ---- LAST_N / FIRST_N ----
+
+    private List<UserMemory> lastN(String userId) {
+        List<UserMemory> all = storage.memories(userId);
+        return List.copyOf(all.subList(Math.max(0, all.size() - limit), all.size()));
+    }
+
+    private List<UserMemory> firstN(String userId) {
+        List<UserMemory> all = storage.memories(userId);
+        return List.copyOf(all.subList(0, Math.min(limit, all.size())));
+    }
+
+    // ---- SEMANTIC ----
+
+    private List<UserMemory> semantic(String userId, String query) {
+        UserVectors user = users.computeIfAbsent(userId, id -> new UserVectors());
+        if (user.loadedAndEmpty()) {
+            return List.of();
+        }
+        float[] q = normalized(embedAll(List.of(query)).get(0));
+        user.ensureLoaded(userId, false, 0);
+        List<UserMemory> verified = new ArrayList<>();
+        for (int round = 1; ; round++) {
+            Top top = user.top(q, limit);
+            verified.clear();
+            boolean stale = false;
+            for (Candidate c : top.candidates()) {
+                Optional<UserMemory> current = storage.memory(userId, c.memoryId());
+                if (current.isPresent() && current.get().memory().equals(c.text())) {
+                    verified.add(current.get());
+                } else {
+                    stale = true;
+                }
+            }
+            if (!stale || round == MAX_LOOKUP_ROUNDS) {
+                return List.copyOf(verified);
+            }
+            log.debug("Memories of user {} changed in storage behind the retriever; reloading them", userId);
+            user.ensureLoaded(userId, true, top.generation());
+        }
+    }
+
+    private EmbeddingModel model() {
+        return configuredModel != null ? configuredModel : DefaultModel.INSTANCE;
+    }
+
+    /** Embeds texts in batches; checks the count and that every vector has the model's dimension. */
+    private List<float[]> embedAll(List<String> texts) {
+        List<float[]> out = new ArrayList<>(texts.size());
+        for (int from = 0; from < texts.size(); from += EMBED_BATCH_SIZE) {
+            List<String> batch = texts.subList(from, Math.min(texts.size(), from + EMBED_BATCH_SIZE));
+            List<Embedding> embeddings = model().embedAll(batch.stream().map(TextSegment::from).toList()).content();
+            if (embeddings == null || embeddings.size() != batch.size()) {
+                throw new IllegalStateException("The embedding model " + embeddingModelName + " returned "
+                        + (embeddings == null ? "no" : embeddings.size()) + " embeddings for " + batch.size()
+                        + " texts");
+            }
+            for (Embedding e : embeddings) {
+                out.add(checkDimension(e.vector()));
+            }
+        }
+        return out;
+    }
+
+    private float[] checkDimension(float[] vector) {
+        int known = dimension;
+        if (known < 0) {
+            if (vector.length == 0) {
+                throw new IllegalStateException("The embedding model " + embeddingModelName + " returned an empty vector");
+            }
+            dimension = vector.length;
+        } else if (vector.length != known) {
+            throw new IllegalStateException("The embedding model " + embeddingModelName + " returned a vector of "
+                    + vector.length + " dimensions after vectors of " + known);
+        }
+        return vector;
+    }
+
+    private static float[] normalized(float[] v) {
+        double sum = 0;
+        for (float x : v) {
+            sum += (double) x * x;
+        }
+        float[] out = v.clone();
+        if (sum > 0) {
+            float inv = (float) (1.0 / Math.sqrt(sum));
+            for (int i = 0; i < out.length; i++) {
+                out[i] *= inv;
+            }
+        }
+        return out;
+    }
+
+    /** One dot product; four accumulators so the JIT can overlap the multiplications. */
+    static float dot(float[] q, float[] rows, int offset, int dim) {
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
+        int i = 0;
+        for (; i + 3 < dim; i += 4) {
+            s0 += q[i] * rows[offset + i];
+            s1 += q[i + 1] * rows[offset + i + 1];
+            s2 += q[i + 2] * rows[offset + i + 2];
+            s3 += q[i + 3] * rows[offset + i + 3];
+        }
+        for (; i < dim; i++) {
+            s0 += q[i] * rows[offset + i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    private record Candidate(String memoryId, String text, float score) {
+    }
+
+    /** The result of {@code UserVectors.top}: candidates, and the load generation they come from. */
+    private record Top(List<Candidate> candidates, int generation) {
+    }
+
+    /** The default model, created on first use: loading MiniLM (90 MB ONNX) takes a few seconds. */
+    private static final class DefaultModel {
+        static final EmbeddingModel INSTANCE = new AllMiniLmL6V2EmbeddingModel();
+    }
+
+    /**
+     * The cache of one user: row i is memory {@code ids[i]} with text {@code texts[i]}, and its normalized vector
+     * at {@code vectors[i * dim ..]}. Rows are unordered; removal moves the last row into the gap.
+     */
+    private final class UserVectors {
+        private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+        private boolean loaded;
+        /** Counts loads, so lookups that saw the same stale cache reload it once. */
+        private int generation;
+        private int dim;
+        private int size;
+        private String[] ids = new String[0];
+        private String[] texts = new String[0];
+        private float[] vectors = new float[0];
+        private final Map<String, Integer> rowOf = new HashMap<>();
+
+        boolean loadedAndEmpty() {
+            lock.readLock().lock();
+            try {
+                return loaded && size == 0;
+            } finally {
+                lock.readLock().unlock();
+            }
+        }
+
+        boolean hasVectorFor(String memoryId, String text) {
+            lock.readLock().lock();
+            try {
+                Integer row = rowOf.get(memoryId);
+                return row != null && texts[row].equals(text);
+            } finally {
+                lock.readLock().unlock();
+            }
+        }
+
+        /**
+         * Loads the user's memories and their stored vectors, embedding (and saving) those without a current
+         * one. Does nothing when already loaded, unless {@code reload} and no one reloaded since {@code seen}.
+         */
+        void ensureLoaded(String userId, boolean reload, int seen) {
+            lock.writeLock().lock();
+            try {
+                if (loaded && (!reload || generation != seen)) {
+                    return;
+                }
+                List<UserMemory> memories = storage.memories(userId);
+                Map<String, MemoryEmbedding> stored = new HashMap<>();
+                for (MemoryEmbedding e : storage.memoryEmbeddings(userId)) {
+                    stored.put(e.memoryId(), e);
+                }
+                int known = dimension;
+                List<UserMemory> reused = new ArrayList<>();
+                List<float[]> reusedVectors = new ArrayList<>();
+                List<UserMemory> missing = new ArrayList<>();
+                for (UserMemory m : memories) {
+                    MemoryEmbedding e = stored.get(m.memoryId());
+                    float[] v = e != null && e.isFor(m, embeddingModelName) ? e.vector() : null;
+                    if (v != null && v.length == known) {
+                        reused.add(m);
+                        reusedVectors.add(v);
+                    } else {
+                        missing.add(m);
+                    }
+                }
+                if (missing.size() >= 100) {
+                    log.info("Embedding {} memories of user {} with {} (no current stored vectors); this is done once",
+                            missing.size(), userId, embeddingModelName);
+                }
+                List<float[]> fresh = missing.isEmpty() ? List.of()
+                        : embedAll(missing.stream().map(UserMemory::memory).toList());
+                clear(memories.size(), Math.max(0, dimension));
+                for (int i = 0; i < reused.size(); i++) {
+                    put(reused.get(i).memoryId(), reused.get(i).memory(), normalized(reusedVectors.get(i)));
+                }
+                for (int i = 0; i < missing.size(); i++) {
+                    UserMemory m = missing.get(i);
+                    if (storage.saveMemoryEmbedding(new MemoryEmbedding(userId, m.memoryId(), embeddingModelName,
+                            m.memory(), fresh.get(i)))) {
+                        put(m.memoryId(), m.memory(), normalized(fresh.get(i)));
+                    }
+                }
+                loaded = true;
+                generation++;
+                log.debug("Loaded {} memories of user {}: {} stored vectors reused, {} embedded with {}",
+                        memories.size(), userId, reused.size(), missing.size(), embeddingModelName);
+            } finally {
+                lock.writeLock().unlock();
+            }
+        }
+
+        /** A memory got a new vector ({@code vector} normalized), or was deleted ({@code vector} null). */
+        void changed(String memoryId, String text, float[] vector) {
+            lock.writeLock().lock();
+            try {
+                if (!loaded) {
+                    return; // the next load reads it from storage
+                }
+                Integer row = rowOf.get(memoryId);
+                if (vector == null) {
+                    if (row != null) {
+                        removeRow(row);
+                    }
+                } else if (row != null) {
+                    texts[row] = text;
+                    System.arraycopy(vector, 0, vectors, row * dim, dim);
+                } else {
+                    put(memoryId, text, vector);
+                }
+            } finally {
+                lock.writeLock().unlock();
+            }
+        }
+
+        /** The {@code k} rows most similar to {@code q} (normalized), most similar first. */
+        Top top(float[] q, int k) {
+            lock.readLock().lock();
+            try {
+                int n = Math.min(k, size);
+                if (n == 0) {
+                    return new Top(List.of(), generation);
+                }
+                if (q.length != dim) {
+                    throw new IllegalStateException("Query vector has " + q.length + " dimensions, memories " + dim);
+                }
+                // Min-heap of the best n rows so far: heapScores[0] is the worst of them.
+                float[] heapScores = new float[n];
+                int[] heapRows = new int[n];
+                int filled = 0;
+                for (int row = 0, offset = 0; row < size; row++, offset += dim) {
+                    float score = dot(q, vectors, offset, dim);
+                    if (filled < n) {
+                        heapScores[filled] = score;
+                        heapRows[filled] = row;
+                        siftUp(heapScores, heapRows, filled++);
+                    } else if (score > heapScores[0]) {
+                        heapScores[0] = score;
+                        heapRows[0] = row;
+                        siftDown(heapScores, heapRows, n);
+                    }
+                }
+                Candidate[] out = new Candidate[n];
+                for (int i = n - 1; i >= 0; i--) { // pop the worst first, fill from the back
+                    int row = heapRows[0];
+                    out[i] = new Candidate(ids[row], texts[row], heapScores[0]);
+                    heapScores[0] = heapScores[i];
+                    heapRows[0] = heapRows[i];
+                    siftDown(heapScores, heapRows, i);
+                }
+                return new Top(Arrays.asList(out), generation);
+            } finally {
+                lock.readLock().unlock();
+            }
+        }
+
+        private void clear(int capacity, int d) {
+            dim = d;
+            size = 0;
+            ids = new String[Math.max(capacity, 8)];
+            texts = new String[ids.length];
+            vectors = new float[ids.length * d];
+            rowOf.clear();
+        }
+
+        private void put(String memoryId, String text, float[] vector) {
+            if (size == 0 && dim != vector.length) {
+                dim = vector.length;
+                vectors = new float[ids.length * dim];
+            }
+            if (size == ids.length) {
+                int capacity = Math.max(8, size + (size >> 1));
+                ids = Arrays.copyOf(ids, capacity);
+                texts = Arrays.copyOf(texts, capacity);
+                vectors = Arrays.copyOf(vectors, capacity * dim);
+            }
+            ids[size] = memoryId;
+            texts[size] = text;
+            System.arraycopy(vector, 0, vectors, size * dim, dim);
+            rowOf.put(memoryId, size);
+            size++;
+        }
+
+        private void removeRow(int row) {
+            int last = size - 1;
+            rowOf.remove(ids[row]);
+            if (row != last) {
+                ids[row] = ids[last];
+                texts[row] = texts[last];
+                System.arraycopy(vectors, last * dim, vectors, row * dim, dim);
+                rowOf.put(ids[row], row);
+            }
+            ids[last] = null;
+            texts[last] = null;
+            size = last;
+        }
+    }
+
+    private static void siftUp(float[] scores, int[] rows, int i) {
+        while (i > 0) {
+            int parent = (i - 1) >> 1;
+            if (scores[parent] <= scores[i]) {
+                return;
+            }
+            swap(scores, rows, parent, i);
+            i = parent;
+        }
+    }
+
+    private static void siftDown(float[] scores, int[] rows, int n) {
+        int i = 0;
+        while (true) {
+            int left = 2 * i + 1;
+            if (left >= n) {
+                return;
+            }
+            int smallest = left + 1 < n && scores[left + 1] < scores[left] ? left + 1 : left;
+            if (scores[i] <= scores[smallest]) {
+                return;
+            }
+            swap(scores, rows, i, smallest);
+            i = smallest;
+        }
+    }
+
+    private static void swap(float[] scores, int[] rows, int a, int b) {
+        float s = scores[a];
+        scores[a] = scores[b];
+        scores[b] = s;
+        int r = rows[a];
+        rows[a] = rows[b];
+        rows[b] = r;
+    }
+
+    /**
+     * Configures a {@link UserMemoryRetriever}; validation happens in {@link #build()}. Option names follow Agno's
+     * {@code MemoryRetrieval} settings.
+     */
+    public static final class Builder {
+        private MemoryStorage storage;
+        private MemoryRetrieval retrieval = MemoryRetrieval.LAST_N;
+        private Integer limit;
+        private EmbeddingModel embeddingModel;
+        private String embeddingModelName;
+
+        private Builder() {
+        }
+
+        /**
+         * @param storage where the memories and their embeddings are stored (required)
+         * @return this builder
+         */
+        public Builder storage(MemoryStorage storage) {
+            this.storage = storage;
+            return this;
+        }
+
+        /**
+         * @param retrieval how memories are chosen (default {@link MemoryRetrieval#LAST_N})
+         * @return this builder
+         */
+        public Builder retrieval(MemoryRetrieval retrieval) {
+            this.retrieval = retrieval;
+            return this;
+        }
+
+        /**
+         * @param limit how many memories a lookup returns at most, greater than 0 (default: all for
+         *     {@code LAST_N} and {@code FIRST_N}, {@value UserMemoryRetriever#DEFAULT_SEMANTIC_LIMIT} for
+         *     {@code SEMANTIC})
+         * @return this builder
+         */
+        public Builder limit(int limit) {
+            this.limit = limit;
+            return this;
+        }
+
+        /**
+         * @param embeddingModel the model that embeds memories and queries for {@code SEMANTIC} (default: the
+         *     in-process {@link AllMiniLmL6V2EmbeddingModel}); must be thread-safe
+         * @return this builder
+         */
+        public Builder embeddingModel(EmbeddingModel embeddingModel) {
+            this.embeddingModel = embeddingModel;
+            return this;
+        }
+
+        /**
+         * The id stored with every vector: a stored vector with another id is recomputed. Set it when the default
+         * would change without the vectors changing (for example a decorator around the model), or to make sure a
+         * different configuration of the same model class re-embeds.
+         *
+         * @param embeddingModelName the id, not blank (default: the model's class name, followed by
+         *     {@code "/" + modelName()} when the model reports a name)
+         * @return this builder
+         */
+        public Builder embeddingModelName(String embeddingModelName) {
+            this.embeddingModelName = embeddingModelName;
+            return this;
+        }
+
+        /**
+         * @return the retriever
+         * @throws IllegalArgumentException naming the parameter when a required value is missing or a value is
+         *     invalid
+         */
+        public UserMemoryRetriever build() {
+            Require.notNull(storage, "storage");
+            Require.notNull(retrieval, "retrieval");
+            int effectiveLimit;
+            if (limit != null) {
+                effectiveLimit = Require.positive(limit, "limit");
+            } else {
+                effectiveLimit = retrieval == MemoryRetrieval.SEMANTIC ? DEFAULT_SEMANTIC_LIMIT : Integer.MAX_VALUE;
+            }
+            String name = embeddingModelName != null
+                    ? Require.notBlank(embeddingModelName, "embeddingModelName").strip()
+                    : defaultModelName(embeddingModel);
+            return new UserMemoryRetriever(this, effectiveLimit, name);
+        }
+
+        private static String defaultModelName(EmbeddingModel model) {
+            if (model == null) {
+                // The class literal does not initialize the class, so MiniLM is not loaded here.
+                return AllMiniLmL6V2EmbeddingModel.class.getName();
+            }
+            String name = model.getClass().getName();
+            String modelName = model.modelName();
+            return modelName == null || modelName.isBlank() || modelName.equals("unknown")
+                    ? name : name + "/" + modelName.strip();
+        }
+    }
+}

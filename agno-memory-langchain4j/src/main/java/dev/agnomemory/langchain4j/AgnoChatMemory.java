@@ -4,6 +4,7 @@ import dev.agnomemory.core.Message;
 import dev.agnomemory.core.Run;
 import dev.agnomemory.core.Session;
 import dev.agnomemory.core.SessionKey;
+import dev.agnomemory.core.UserMemory;
 import dev.agnomemory.core.internal.Require;
 import dev.agnomemory.core.storage.MemoryStorage;
 import dev.langchain4j.data.message.AiMessage;
@@ -70,21 +71,33 @@ public final class AgnoChatMemory implements ChatMemory {
     private final MemoryStorage storage;
     private final HistoryWindow window;
     private final RunCoordinator coordinator;
+    private final MemoryFeatures features;
+    private final AutoCloseable owner;
 
     private boolean loaded;
+    private long knownRuns;
+    private String query;
+    private List<UserMemory> retrieved;
+    private long retrievedVersion = -1;
+    /** What messages() sends before the current run, cached: rebuilt only when one of its inputs changes. */
+    private List<ChatMessage> history;
+    private SystemMessage composedSystem;
+    private boolean systemStale = true;
     private SystemMessage systemMessage;
     private final Deque<List<ChatMessage>> completedRuns = new ArrayDeque<>();
     private String currentRunId;
     private final List<ChatMessage> currentRun = new ArrayList<>();
 
     AgnoChatMemory(Object id, SessionKey key, String agentId, MemoryStorage storage, HistoryWindow window,
-            RunCoordinator coordinator) {
+            RunCoordinator coordinator, MemoryFeatures features, AutoCloseable owner) {
         this.id = id;
         this.key = key;
         this.agentId = agentId;
         this.storage = storage;
         this.window = window;
         this.coordinator = coordinator;
+        this.features = features;
+        this.owner = owner;
     }
 
     /** @return a builder for a memory of one session */
@@ -139,8 +152,9 @@ public final class AgnoChatMemory implements ChatMemory {
             replaceSystemMessage(system);
             return;
         }
-        if (message instanceof UserMessage) {
+        if (message instanceof UserMessage user) {
             abandonOpenRun();
+            setQuery(ChatMessages.text(user));
         }
         if (currentRunId == null) {
             String requested = coordinator.takeRunId(key);
@@ -154,19 +168,69 @@ public final class AgnoChatMemory implements ChatMemory {
             while (completedRuns.size() > window.numHistoryResponses()) {
                 completedRuns.removeFirst();
             }
+            knownRuns++;
+            history = null;
+            String userText = currentRun.get(0) instanceof UserMessage user ? ChatMessages.text(user) : null;
             currentRunId = null;
             currentRun.clear();
+            features.afterRun().runCompleted(key, userText);
+            systemStale = true; // the summary may have changed
+        }
+    }
+
+    /** The memories for the prompt: retrieved once per user message, again when memories changed. */
+    private List<UserMemory> userMemories() {
+        long version = features.memoryVersion().get();
+        if (retrieved == null || retrievedVersion != version) {
+            retrieved = features.memories(key.userId(), query);
+            retrievedVersion = version;
+        }
+        return retrieved;
+    }
+
+    private void setQuery(String text) {
+        if (!java.util.Objects.equals(query, text)) {
+            query = text;
+            retrieved = null;
+            systemStale = true;
+        }
+    }
+
+    /**
+     * Closes what this memory owns: with {@link AgnoChatMemory#builder()}, the after-run work of its own provider
+     * (finishing queued work). Memories from an {@link AgnoChatMemoryProvider} are closed with the provider.
+     */
+    public void close() {
+        if (owner != null) {
+            try {
+                owner.close();
+            } catch (Exception e) {
+                log.warn("Closing memory of session {} failed", key, e);
+            }
         }
     }
 
     @Override
     public synchronized List<ChatMessage> messages() {
         ensureLoaded();
-        List<ChatMessage> out = new ArrayList<>();
-        if (systemMessage != null) {
-            out.add(systemMessage);
+        if (history == null) {
+            history = window.select(new ArrayList<>(completedRuns));
         }
-        out.addAll(window.select(new ArrayList<>(completedRuns)));
+        if (features.userMemoriesInPrompt() && retrievedVersion != features.memoryVersion().get()) {
+            systemStale = true;
+        }
+        if (systemStale) {
+            composedSystem = MemoryPromptBlocks.compose(systemMessage,
+                    features.userMemoriesInPrompt() ? userMemories() : null,
+                    features.summaryInPrompt() && knownRuns > window.numHistoryResponses()
+                            ? storage.summary(key).orElse(null) : null);
+            systemStale = false;
+        }
+        List<ChatMessage> out = new ArrayList<>(history.size() + currentRun.size() + 1);
+        if (composedSystem != null) {
+            out.add(composedSystem);
+        }
+        out.addAll(history);
         out.addAll(currentRun);
         return out;
     }
@@ -176,15 +240,24 @@ public final class AgnoChatMemory implements ChatMemory {
     public synchronized void clear() {
         storage.deleteSession(key);
         systemMessage = null;
+        history = null;
+        systemStale = true;
         completedRuns.clear();
         currentRun.clear();
         currentRunId = null;
         loaded = false;
     }
 
-    /** A new AI service call begins: a run left open by a failed call is abandoned. */
-    synchronized void beginCall() {
+    /**
+     * A new AI service call begins: a run left open by a failed call is abandoned, and the call's user message
+     * becomes the query for semantic memory retrieval (the prompt is built before the message is added).
+     */
+    synchronized void beginCall(UserMessage userMessage) {
         abandonOpenRun();
+        systemStale = true; // background memory work may have changed the summary
+        if (userMessage != null) {
+            setQuery(ChatMessages.text(userMessage));
+        }
     }
 
     private void abandonOpenRun() {
@@ -201,6 +274,7 @@ public final class AgnoChatMemory implements ChatMemory {
             return;
         }
         systemMessage = system;
+        systemStale = true;
         String json = ChatMessageSerializer.messageToJson(system);
         storage.updateSessionData(key, data -> {
             Map<String, String> next = new HashMap<>(data);
@@ -214,6 +288,7 @@ public final class AgnoChatMemory implements ChatMemory {
             return;
         }
         Session session = storage.getOrCreateSession(key, agentId);
+        knownRuns = session.runCount();
         String system = session.data().get(SYSTEM_MESSAGE_KEY);
         if (system != null) {
             try {
@@ -230,24 +305,20 @@ public final class AgnoChatMemory implements ChatMemory {
                         key, e);
             }
         }
+        history = null;
+        systemStale = true;
         loaded = true;
     }
 
     /**
-     * Configures an {@link AgnoChatMemory}; validation happens in {@link #build()}. Option names follow Agno's
-     * {@code AgentMemory} and {@code Agent} settings.
+     * Configures an {@link AgnoChatMemory} for one session; validation happens in {@link #build()}. The options are
+     * those of {@link AgnoChatMemoryProvider.Builder} (Agno's {@code AgentMemory} and {@code Agent} settings).
      */
     public static final class Builder {
-        private MemoryStorage storage;
+        private final AgnoChatMemoryProvider.Builder options = AgnoChatMemoryProvider.builder();
         private String userId = AgnoChatMemoryProvider.DEFAULT_USER;
         private String sessionId;
-        private String agentId;
         private Object id;
-        private boolean addHistoryToMessages = true;
-        private int numHistoryResponses = HistoryWindow.DEFAULT.numHistoryResponses();
-        private int maxHistoryTokens;
-        private TokenCountEstimator tokenCountEstimator;
-        private Duration callWaitLimit = AgnoChatMemoryProvider.DEFAULT_CALL_WAIT_LIMIT;
 
         private Builder() {
         }
@@ -257,7 +328,7 @@ public final class AgnoChatMemory implements ChatMemory {
          * @return this builder
          */
         public Builder storage(MemoryStorage storage) {
-            this.storage = storage;
+            options.storage(storage);
             return this;
         }
 
@@ -284,7 +355,7 @@ public final class AgnoChatMemory implements ChatMemory {
          * @return this builder
          */
         public Builder agentId(String agentId) {
-            this.agentId = agentId;
+            options.agentId(agentId);
             return this;
         }
 
@@ -298,43 +369,49 @@ public final class AgnoChatMemory implements ChatMemory {
         }
 
         /**
-         * @param add Agno's {@code add_history_to_messages}: whether earlier runs go into the prompt (default true)
+         * @param add see {@link AgnoChatMemoryProvider.Builder#addHistoryToMessages(boolean)}
          * @return this builder
          */
         public Builder addHistoryToMessages(boolean add) {
-            this.addHistoryToMessages = add;
+            options.addHistoryToMessages(add);
             return this;
         }
 
         /**
-         * @param n Agno's {@code num_history_responses}: how many earlier runs at most (default 3)
+         * @param n see {@link AgnoChatMemoryProvider.Builder#numHistoryResponses(int)}
          * @return this builder
          */
         public Builder numHistoryResponses(int n) {
-            this.numHistoryResponses = n;
+            options.numHistoryResponses(n);
             return this;
         }
 
         /**
-         * Limits the history to a token budget; whole runs are dropped, oldest first.
-         *
-         * @param maxTokens the budget for the history, greater than 0
-         * @param estimator counts tokens, for example the chat model's own estimator
+         * @param maxTokens see {@link AgnoChatMemoryProvider.Builder#maxHistoryTokens(int, TokenCountEstimator)}
+         * @param estimator counts tokens
          * @return this builder
          */
         public Builder maxHistoryTokens(int maxTokens, TokenCountEstimator estimator) {
-            this.maxHistoryTokens = Require.positive(maxTokens, "maxTokens");
-            this.tokenCountEstimator = estimator;
+            options.maxHistoryTokens(maxTokens, estimator);
             return this;
         }
 
         /**
-         * @param limit how long a call waits for the previous call on the session to finish before going ahead
-         *     with a warning (default 10 minutes); applies with the {@link AgnoChatMemory#listeners()}
+         * @param limit see {@link AgnoChatMemoryProvider.Builder#callWaitLimit(Duration)}
          * @return this builder
          */
         public Builder callWaitLimit(Duration limit) {
-            this.callWaitLimit = limit;
+            options.callWaitLimit(limit);
+            return this;
+        }
+
+        /**
+         * @param configure sets the user-memory and summary options (memory model, retrieval, after-run work) on
+         *     the provider builder this memory is built with
+         * @return this builder
+         */
+        public Builder memoryOptions(java.util.function.Consumer<AgnoChatMemoryProvider.Builder> configure) {
+            configure.accept(options);
             return this;
         }
 
@@ -343,18 +420,9 @@ public final class AgnoChatMemory implements ChatMemory {
          * @throws IllegalArgumentException when a required value is missing or a value is invalid
          */
         public AgnoChatMemory build() {
-            Require.notNull(storage, "storage");
             SessionKey key = new SessionKey(userId, sessionId);
-            if (agentId != null) {
-                Require.notBlank(agentId, "agentId");
-            }
-            HistoryWindow window = new HistoryWindow(addHistoryToMessages, numHistoryResponses, maxHistoryTokens,
-                    tokenCountEstimator);
-            AgnoChatMemoryProvider.requireWaitLimit(callWaitLimit);
-            AgnoChatMemory[] self = new AgnoChatMemory[1];
-            RunCoordinator coordinator = new RunCoordinator(memoryId -> key, k -> self[0], callWaitLimit);
-            self[0] = new AgnoChatMemory(id != null ? id : sessionId, key, agentId, storage, window, coordinator);
-            return self[0];
+            AgnoChatMemoryProvider provider = options.sessionKeyResolver(memoryId -> key).build();
+            return provider.create(id != null ? id : sessionId, key, provider);
         }
     }
 }

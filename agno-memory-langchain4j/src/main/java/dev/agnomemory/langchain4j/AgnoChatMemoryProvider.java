@@ -4,12 +4,16 @@ import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.internal.Require;
 import dev.agnomemory.core.storage.MemoryStorage;
 import dev.langchain4j.memory.chat.ChatMemoryProvider;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.TokenCountEstimator;
 import dev.langchain4j.observability.api.listener.AiServiceListener;
 import dev.langchain4j.service.AiServices;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One {@link AgnoChatMemory} per {@code @MemoryId}: Agno's persistent agent memory for every session of an AI
@@ -41,7 +45,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Memories are kept per session for the provider's lifetime (as LangChain4j's own chat memory service does).
  */
-public final class AgnoChatMemoryProvider implements ChatMemoryProvider {
+public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoCloseable {
 
     static final String DEFAULT_USER = "default";
     static final Duration DEFAULT_CALL_WAIT_LIMIT = Duration.ofMinutes(10);
@@ -54,6 +58,10 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider {
     private final boolean readToolCallHistory;
     private final boolean answerToolArgumentErrors;
     private final RunCoordinator coordinator;
+    private final MemoryFeatures features;
+    private final MemoryManager memoryManager;
+    private final SessionSummarizer summarizer;
+    private final boolean agenticMemory;
     private final ConcurrentHashMap<SessionKey, AgnoChatMemory> memories = new ConcurrentHashMap<>();
 
     private AgnoChatMemoryProvider(Builder b) {
@@ -66,6 +74,37 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider {
         this.readToolCallHistory = b.readToolCallHistory;
         this.answerToolArgumentErrors = b.answerToolArgumentErrors;
         this.coordinator = new RunCoordinator(resolver::resolve, memories::get, b.callWaitLimit);
+        this.agenticMemory = b.agenticMemory;
+        UserMemoryRetriever retriever = null;
+        if (b.createUserMemories || b.agenticMemory) {
+            UserMemoryRetriever.Builder r = UserMemoryRetriever.builder().storage(storage).retrieval(b.retrieval);
+            if (b.numMemories > 0) {
+                r.limit(b.numMemories);
+            }
+            if (b.embeddingModel != null) {
+                r.embeddingModel(b.embeddingModel);
+            }
+            retriever = r.build();
+        }
+        AtomicLong version = new AtomicLong();
+        UserMemoryRetriever changes = retriever;
+        this.memoryManager = b.memoryModel == null ? null : MemoryManager.builder().chatModel(b.memoryModel)
+                .storage(storage).onChange(update -> {
+                    if (changes != null) {
+                        update.added().forEach(changes::memoryChanged);
+                        update.updated().forEach(changes::memoryChanged);
+                        update.deleted().forEach(m -> changes.memoryDeleted(m.userId(), m.memoryId()));
+                    }
+                    version.incrementAndGet();
+                }).build();
+        this.summarizer = b.memoryModel == null ? null : SessionSummarizer.builder().chatModel(b.memoryModel)
+                .storage(storage).build();
+        AfterRunWork afterRun = new AfterRunWork(
+                b.createUserMemories && b.updateUserMemoriesAfterRun ? memoryManager : null,
+                b.createSessionSummary && b.updateSessionSummaryAfterRun ? summarizer : null,
+                b.backgroundQueue, b.closeWait);
+        this.features = new MemoryFeatures(b.createUserMemories, retriever, b.createSessionSummary, afterRun,
+                version);
     }
 
     /** @return a builder */
@@ -82,8 +121,51 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider {
     @Override
     public AgnoChatMemory get(Object memoryId) {
         SessionKey key = resolver.resolve(memoryId);
+        return create(memoryId, key, null);
+    }
+
+    AgnoChatMemory create(Object memoryId, SessionKey key, AutoCloseable owner) {
         return memories.computeIfAbsent(key, k -> new AgnoChatMemory(memoryId, k, agentId, storage, window,
-                coordinator));
+                coordinator, features, owner));
+    }
+
+    /**
+     * The memory manager, for updating memories by hand (Agno's {@code memory.update_memory()}), or empty without
+     * a {@link Builder#memoryModel(ChatModel)}.
+     *
+     * @return the manager
+     */
+    public Optional<MemoryManager> memoryManager() {
+        return Optional.ofNullable(memoryManager);
+    }
+
+    /**
+     * The session summarizer, for summarizing by hand (Agno's {@code create_session_summary()}), or empty without a
+     * {@link Builder#memoryModel(ChatModel)}.
+     *
+     * @return the summarizer
+     */
+    public Optional<SessionSummarizer> sessionSummarizer() {
+        return Optional.ofNullable(summarizer);
+    }
+
+    /**
+     * The {@code update_user_memory} tool (Agno's agentic memory), reaching only the user of the call's memory id.
+     *
+     * @return the tool
+     * @throws IllegalStateException without a {@link Builder#memoryModel(ChatModel)}
+     */
+    public UserMemoryTool userMemoryTool() {
+        if (memoryManager == null) {
+            throw new IllegalStateException("update_user_memory needs a memoryModel(...) to carry out its tasks");
+        }
+        return new UserMemoryTool(memoryManager, resolver);
+    }
+
+    /** Finishes the after-run memory work still queued (when it runs in the background). */
+    @Override
+    public void close() {
+        features.afterRun().close();
     }
 
     /**
@@ -132,6 +214,9 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider {
         if (readToolCallHistory) {
             services.tools(toolCallHistoryTool());
         }
+        if (agenticMemory) {
+            services.tools(userMemoryTool());
+        }
         if (answerToolArgumentErrors) {
             services.toolArgumentsErrorHandler(ToolArgumentErrors.answerToModel());
         }
@@ -160,8 +245,121 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider {
         private boolean readToolCallHistory;
         private boolean answerToolArgumentErrors = true;
         private Duration callWaitLimit = DEFAULT_CALL_WAIT_LIMIT;
+        private boolean createUserMemories;
+        private boolean updateUserMemoriesAfterRun = true;
+        private boolean createSessionSummary;
+        private boolean updateSessionSummaryAfterRun = true;
+        private boolean agenticMemory;
+        private ChatModel memoryModel;
+        private MemoryRetrieval retrieval = MemoryRetrieval.LAST_N;
+        private int numMemories;
+        private EmbeddingModel embeddingModel;
+        private int backgroundQueue;
+        private Duration closeWait = Duration.ofMinutes(1);
 
         private Builder() {
+        }
+
+        /**
+         * @param create Agno's {@code create_user_memories} (default false): the user's memories go into the system
+         *     message, and (with {@link #updateUserMemoriesAfterRun(boolean)}) the memory model extracts new ones
+         *     after each run
+         * @return this builder
+         */
+        public Builder createUserMemories(boolean create) {
+            this.createUserMemories = create;
+            return this;
+        }
+
+        /**
+         * @param update Agno's {@code update_user_memories_after_run} (default true); when false, memories change
+         *     only through {@link AgnoChatMemoryProvider#memoryManager()} or the {@code update_user_memory} tool
+         * @return this builder
+         */
+        public Builder updateUserMemoriesAfterRun(boolean update) {
+            this.updateUserMemoriesAfterRun = update;
+            return this;
+        }
+
+        /**
+         * @param create Agno's {@code create_session_summary} (default false): the session summary goes into the
+         *     system message once the session has runs older than the history window, and (with
+         *     {@link #updateSessionSummaryAfterRun(boolean)}) it is updated after each run
+         * @return this builder
+         */
+        public Builder createSessionSummary(boolean create) {
+            this.createSessionSummary = create;
+            return this;
+        }
+
+        /**
+         * @param update Agno's {@code update_session_summary_after_run} (default true)
+         * @return this builder
+         */
+        public Builder updateSessionSummaryAfterRun(boolean update) {
+            this.updateSessionSummaryAfterRun = update;
+            return this;
+        }
+
+        /**
+         * @param enable Agno's agentic memory: {@link AgnoChatMemoryProvider#attachTo} adds the
+         *     {@code update_user_memory} tool (needs a {@link #memoryModel(ChatModel)})
+         * @return this builder
+         */
+        public Builder enableAgenticMemory(boolean enable) {
+            this.agenticMemory = enable;
+            return this;
+        }
+
+        /**
+         * @param model the model for memory work (extraction, summaries); may differ from the agent's model, any
+         *     LangChain4j {@link ChatModel}
+         * @return this builder
+         */
+        public Builder memoryModel(ChatModel model) {
+            this.memoryModel = model;
+            return this;
+        }
+
+        /**
+         * @param retrieval how memories are picked for the prompt (default {@link MemoryRetrieval#LAST_N})
+         * @return this builder
+         */
+        public Builder memoryRetrieval(MemoryRetrieval retrieval) {
+            this.retrieval = retrieval;
+            return this;
+        }
+
+        /**
+         * @param n how many memories go into the prompt (default: all for last/first, 5 for semantic)
+         * @return this builder
+         */
+        public Builder numMemories(int n) {
+            this.numMemories = Require.positive(n, "numMemories");
+            return this;
+        }
+
+        /**
+         * @param model the embedding model for {@link MemoryRetrieval#SEMANTIC} (default: the in-process
+         *     all-MiniLM-L6-v2)
+         * @return this builder
+         */
+        public Builder embeddingModel(EmbeddingModel model) {
+            this.embeddingModel = model;
+            return this;
+        }
+
+        /**
+         * Runs the after-run memory work on one background thread, so the user's reply is not delayed. At most
+         * {@code queueSize} runs wait; beyond that the caller does the work itself (nothing is dropped).
+         * {@link AgnoChatMemoryProvider#close()} finishes the queued work.
+         *
+         * @param queueSize how many runs may wait, greater than 0
+         * @return this builder
+         */
+        public Builder afterRunInBackground(int queueSize) {
+            this.backgroundQueue = Require.positive(queueSize, "queueSize");
+            return this;
         }
 
         /**
@@ -280,6 +478,13 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider {
                 Require.notBlank(agentId, "agentId");
             }
             requireWaitLimit(callWaitLimit);
+            Require.notNull(retrieval, "memoryRetrieval");
+            boolean modelWork = (createUserMemories && updateUserMemoriesAfterRun)
+                    || (createSessionSummary && updateSessionSummaryAfterRun) || agenticMemory;
+            if (modelWork && memoryModel == null) {
+                throw new IllegalArgumentException("memoryModel must not be null when memories or summaries are "
+                        + "updated after runs, or agentic memory is enabled");
+            }
             return new AgnoChatMemoryProvider(this);
         }
     }

@@ -77,7 +77,7 @@ final class ChatMessages {
                 : request.name(), request.arguments() == null ? "" : request.arguments());
     }
 
-    private static String text(UserMessage m) {
+    static String text(UserMessage m) {
         return m.contents().stream().filter(TextContent.class::isInstance).map(c -> ((TextContent) c).text())
                 .collect(Collectors.joining("\n"));
     }

@@ -91,7 +91,7 @@ final class RunCoordinator {
         turn.pendingRunId = String.valueOf(context.invocationId());
         AgnoChatMemory memory = liveMemory.apply(key);
         if (memory != null) {
-            memory.beginCall();
+            memory.beginCall(event.userMessage());
         }
     }
 

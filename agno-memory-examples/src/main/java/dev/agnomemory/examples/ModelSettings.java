@@ -27,8 +27,13 @@ record ModelSettings(String apiKey, Optional<String> baseUrl, String modelName) 
 
     /** Tells what to set when {@code OPENAI_API_KEY} is missing. */
     static void printInstructions(PrintStream out) {
-        out.println("""
-                PersistentChat needs an OpenAI-compatible chat model, configured by environment variables:
+        printInstructions(out, "PersistentChat");
+    }
+
+    /** Tells what to set when {@code OPENAI_API_KEY} is missing, naming the example. */
+    static void printInstructions(PrintStream out, String program) {
+        out.println(("""
+                %s needs an OpenAI-compatible chat model, configured by environment variables:
                   OPENAI_API_KEY   the API key (required)
                   OPENAI_BASE_URL  the API's base URL (optional; default OpenAI, https://api.openai.com/v1)
                   OPENAI_MODEL     the model (optional; default %s)
@@ -36,7 +41,7 @@ record ModelSettings(String apiKey, Optional<String> baseUrl, String modelName) 
                   export OPENAI_API_KEY=sk-...
                 For a local Ollama (any key works, the model must be pulled):
                   export OPENAI_BASE_URL=http://localhost:11434/v1 OPENAI_API_KEY=ollama OPENAI_MODEL=llama3.2
-                Then start the chat again. Nothing was created.""".formatted(DEFAULT_MODEL));
+                Then start it again. Nothing was created.""").formatted(program, DEFAULT_MODEL));
     }
 
     /** @return the model; no request is made yet */

@@ -45,7 +45,6 @@ import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
-import org.mapdb.volume.RandomAccessFileVol;
 import org.mapdb.volume.VolumeFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -792,8 +791,9 @@ public final class MapDbStorage implements MemoryStorage {
         private Clock clock = Clock.systemUTC();
         private int checkpointEvery = 10_000;
         private Duration purgeDelay = Duration.ofMinutes(1);
-        // RandomAccessFile volumes: MapDB's FileChannel volume dies when a reading thread is interrupted.
-        private VolumeFactory volumes = RandomAccessFileVol.FACTORY;
+        // RandomAccessFile volumes, one system call per value (MapDB's RandomAccessFileVol makes one per byte);
+        // still not interruptible: MapDB's FileChannel volume dies when a reading thread is interrupted.
+        private VolumeFactory volumes = BufferedRandomAccessFileVol.FACTORY;
         private boolean createIfMissing = true;
 
         private Builder() {

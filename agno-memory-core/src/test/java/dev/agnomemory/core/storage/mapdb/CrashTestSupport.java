@@ -28,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.mapdb.DataInput2;
-import org.mapdb.volume.RandomAccessFileVol;
 import org.mapdb.volume.Volume;
 import org.mapdb.volume.VolumeFactory;
 
@@ -301,9 +300,9 @@ final class CrashTestSupport {
     // ---- fault injection ----
 
     /**
-     * Opens MapDB's volumes with {@link RandomAccessFileVol#FACTORY}, the production default; the volume of the main
-     * index file (not its {@code .wal.N} files) calls {@link #beforeWrite} before every write, in the writing
-     * thread. MapDB writes the main file only while it creates it and inside {@code StoreWAL.commit()}.
+     * Opens MapDB's volumes with {@link BufferedRandomAccessFileVol#FACTORY}, the production default; the volume of
+     * the main index file (not its {@code .wal.N} files) calls {@link #beforeWrite} before every write, in the
+     * writing thread. MapDB writes the main file only while it creates it and inside {@code StoreWAL.commit()}.
      */
     abstract static class MainFileWriteHook extends VolumeFactory {
         private final String mainFile;
@@ -318,20 +317,20 @@ final class CrashTestSupport {
         @Override
         public Volume makeVolume(String file, boolean readOnly, long fileLockWait, int sliceShift, long initSize,
                 boolean fixedSize) {
-            Volume v = RandomAccessFileVol.FACTORY.makeVolume(file, readOnly, fileLockWait, sliceShift, initSize,
-                    fixedSize);
+            Volume v = BufferedRandomAccessFileVol.FACTORY.makeVolume(file, readOnly, fileLockWait, sliceShift,
+                    initSize, fixedSize);
             boolean main = Path.of(file).toAbsolutePath().normalize().toString().equals(mainFile);
             return main ? new HookedVolume(v) : v;
         }
 
         @Override
         public boolean exists(String file) {
-            return RandomAccessFileVol.FACTORY.exists(file);
+            return BufferedRandomAccessFileVol.FACTORY.exists(file);
         }
 
         @Override
         public boolean handlesReadonly() {
-            return RandomAccessFileVol.FACTORY.handlesReadonly();
+            return BufferedRandomAccessFileVol.FACTORY.handlesReadonly();
         }
 
         /** Delegates everything to the real volume, calling {@link #beforeWrite} before each write. */

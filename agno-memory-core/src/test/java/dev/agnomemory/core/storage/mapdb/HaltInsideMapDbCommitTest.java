@@ -21,7 +21,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.mapdb.volume.RandomAccessFileVol;
 
 /**
  * Halts the process ({@code Runtime.halt}, no shutdown hooks, no flushing) at the N-th write MapDB makes to the
@@ -200,8 +199,8 @@ class HaltInsideMapDbCommitTest {
     // ---- fault injection ----
 
     /**
-     * Opens MapDB's volumes with {@link RandomAccessFileVol#FACTORY}; the volume of the main index file (not its
-     * {@code .wal.N} files) counts its writes once {@link #arm armed} and halts the JVM just before the N-th.
+     * Opens MapDB's volumes with {@link BufferedRandomAccessFileVol#FACTORY}; the volume of the main index file (not
+     * its {@code .wal.N} files) counts its writes once {@link #arm armed} and halts the JVM just before the N-th.
      */
     static final class HaltingVolumeFactory extends CrashTestSupport.MainFileWriteHook {
         private final PrintStream out;

@@ -1,0 +1,587 @@
+package dev.agnomemory.core.storage.mapdb;
+
+import java.io.EOFException;
+import java.io.File;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.util.Objects;
+import org.mapdb.CC;
+import org.mapdb.DBException;
+import org.mapdb.DataInput2;
+import org.mapdb.volume.RandomAccessFileVol;
+import org.mapdb.volume.Volume;
+import org.mapdb.volume.VolumeFactory;
+
+/**
+ * MapDB 3.1's {@link RandomAccessFileVol} with one read or write system call per value instead of one per byte.
+ *
+ * <p>Like {@code RandomAccessFileVol}, and unlike MapDB's {@code FileChannelVol}, its I/O is not interruptible: a
+ * {@code FileChannel} closes itself for good when a thread using it is interrupted, which would take the store down
+ * because some caller's thread was interrupted. {@code RandomAccessFileVol} reads a long as a seek and 8 one-byte
+ * reads (its {@code readLong} and friends go byte by byte); this volume writes a value with one {@code write}, and
+ * skips the seek when the file pointer is already there.
+ *
+ * <p>Reads go through a read-ahead window: a read that misses it reads up to {@value #WINDOW} bytes from its offset
+ * (one seek, one {@code read}), and the reads after it are served from those bytes, until anything changes the file
+ * through this volume (every write, resize, clear or close empties the window first). MapDB reads its log records
+ * as two packed longs and the data behind them, and mostly twice in a row: one system call instead of six. This
+ * assumes nothing else writes the file while the volume is open, which holds for MapDB's files (the store locks
+ * its main file, and its log files are its own); a read-only volume, whose file someone else may be writing, reads
+ * ahead too but reads again on every call.
+ *
+ * <p>Everything else mirrors {@code RandomAccessFileVol} (MapDB 3.1.0): the file lock ({@code fileLockWait}), read-only
+ * mode, {@code initSize}, big-endian values, an {@code EOFException} (wrapped in {@link DBException.VolumeIOError})
+ * for a read past the end of the file, {@code sync} as {@code fsync} of the file descriptor, and {@code synchronized}
+ * methods (one file pointer and one window per volume).
+ */
+final class BufferedRandomAccessFileVol extends Volume {
+
+    static final VolumeFactory FACTORY = new VolumeFactory() {
+        @Override
+        public Volume makeVolume(String file, boolean readOnly, long fileLockWait, int sliceShift, long initSize,
+                boolean fixedSize) {
+            return new BufferedRandomAccessFileVol(new File(file), readOnly, fileLockWait, initSize);
+        }
+
+        @Override
+        public boolean exists(String file) {
+            return new File(file).exists();
+        }
+
+        @Override
+        public boolean handlesReadonly() {
+            return true;
+        }
+    };
+
+    /** How many bytes a read reads ahead (fewer near the end of the file). */
+    static final int WINDOW = 4096;
+
+    /** Zeros for {@link #clear}; larger than {@code Volume.CLEAR} (1 KiB), so fewer writes. */
+    private static final byte[] ZEROS = new byte[16 * 1024];
+
+    /** Marks {@link #pointer} unknown: the next access seeks. */
+    private static final long UNKNOWN = -1;
+
+    private final File file;
+    private final RandomAccessFile raf;
+    private final FileLock fileLock;
+    private final boolean readOnly;
+
+    /** Scratch buffer for a value to write; guarded by {@code this}. */
+    private final byte[] buf = new byte[16];
+
+    /**
+     * Where the file pointer of {@link #raf} is, as far as this volume knows, or {@link #UNKNOWN}. Only valid after
+     * an access that completed without an exception: an access sets it to {@code UNKNOWN} before doing I/O.
+     */
+    private long pointer = UNKNOWN;
+
+    /**
+     * The file's bytes from {@link #windowStart} to {@code windowStart + windowLength}, as read since the last change
+     * through this volume; empty when {@code windowLength} is 0. Guarded by {@code this}.
+     */
+    private final byte[] window = new byte[WINDOW];
+    private long windowStart;
+    private int windowLength;
+
+    BufferedRandomAccessFileVol(File file, boolean readOnly, long fileLockWait, long initSize) {
+        this.file = file;
+        this.readOnly = readOnly;
+        try {
+            this.raf = new RandomAccessFile(file, readOnly ? "r" : "rw");
+            this.fileLock = lockFile(file, raf.getChannel(), readOnly, fileLockWait);
+
+            // grow the file if needed
+            if (initSize != 0 && !readOnly) {
+                long oldLen = raf.length();
+                if (initSize > raf.length()) {
+                    setLength(initSize);
+                    clear(oldLen, initSize);
+                }
+            }
+        } catch (IOException e) {
+            throw new DBException.VolumeIOError(e);
+        }
+    }
+
+    /** {@code Volume.lockFile} of MapDB 3.1.0, which is package-private. */
+    private static FileLock lockFile(File file, FileChannel channel, boolean readOnly, long fileLockWait) {
+        if (fileLockWait < 0 || readOnly) {
+            return null;
+        }
+        while (true) {
+            try {
+                FileLock lock = channel.tryLock();
+                if (lock != null) {
+                    return lock;
+                }
+            } catch (OverlappingFileLockException e) {
+                if (fileLockWait <= 0) {
+                    throw new DBException.FileLocked(file.toPath(), e);
+                }
+            } catch (IOException e) {
+                throw new DBException.VolumeIOError(e);
+            }
+
+            if (fileLockWait <= 0) {
+                throw new DBException.FileLocked(file.toPath(), null);
+            }
+
+            // wait until the file becomes unlocked
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e1) {
+                throw new DBException.Interrupted(e1);
+            }
+            fileLockWait -= 100;
+        }
+    }
+
+    // ---- file pointer ----
+
+    /**
+     * Moves the file pointer to {@code offset} (no system call when it is already there) and marks it unknown until
+     * the caller's access completes and calls {@link #at}. A negative offset always reaches {@code raf.seek}, which
+     * throws as {@code RandomAccessFileVol} does.
+     */
+    private void seek(long offset) throws IOException {
+        if (offset < 0 || offset != pointer) {
+            pointer = UNKNOWN;
+            raf.seek(offset);
+        }
+        pointer = UNKNOWN;
+    }
+
+    /** Records where the file pointer is after an access that completed. */
+    private void at(long offset) {
+        pointer = offset;
+    }
+
+    /** The {@code IOException} {@code raf.seek} throws for a negative offset, before anything else happens. */
+    private void checkOffset(long offset) throws IOException {
+        if (offset < 0) {
+            seek(offset);
+        }
+    }
+
+    // ---- reads: the window ----
+
+    /**
+     * Makes sure the window holds the {@code size} bytes at {@code offset} (0 &lt;= size &lt;= {@link #WINDOW}),
+     * reading from {@code offset} when it does not (or always, for a read-only volume).
+     *
+     * @return the index of {@code offset} in the window
+     * @throws EOFException when the file ends before {@code offset + size}, as {@code readFully}
+     */
+    private int windowIndex(long offset, int size) throws IOException {
+        checkOffset(offset);
+        if (!readOnly && offset >= windowStart && offset - windowStart + size <= windowLength) {
+            return (int) (offset - windowStart);
+        }
+        windowLength = 0;
+        seek(offset);
+        int n = 0;
+        while (n < size) {
+            int r = raf.read(window, n, WINDOW - n);
+            if (r < 0) {
+                throw new EOFException();
+            }
+            n += r;
+        }
+        at(offset + n);
+        windowStart = offset;
+        windowLength = n;
+        return 0;
+    }
+
+    /** Called first by everything that changes the file: the window no longer holds its bytes. */
+    private void changing() {
+        windowLength = 0;
+    }
+
+    private static void printStackAt(long offset, long size) {
+        if (CC.VOLUME_PRINT_STACK_AT_OFFSET != 0 && CC.VOLUME_PRINT_STACK_AT_OFFSET >= offset
+                && CC.VOLUME_PRINT_STACK_AT_OFFSET <= offset + size) {
+            new IOException("VOL STACK:").printStackTrace();
+        }
+    }
+
+    /** Writes the first {@code size} bytes of {@link #buf} at {@code offset}. */
+    private void writeValue(long offset, int size) throws IOException {
+        changing();
+        seek(offset);
+        raf.write(buf, 0, size);
+        at(offset + size);
+    }
+
+    // ---- size ----
+
+    /**
+     * {@code raf.setLength}, which keeps the file pointer unless it lies beyond the new end (then it moves to the
+     * end: {@link RandomAccessFile#setLength}).
+     */
+    private void setLength(long length) throws IOException {
+        changing();
+        long before = pointer;
+        pointer = UNKNOWN;
+        raf.setLength(length);
+        if (before <= length) {
+            pointer = before;
+        }
+    }
+
+    @Override
+    public synchronized void ensureAvailable(long offset) {
+        try {
+            if (raf.length() < offset) {
+                setLength(offset);
+            }
+        } catch (IOException e) {
+            throw new DBException.VolumeIOError(e);
+        }
+    }
+
+    @Override
+    public synchronized void truncate(long size) {
+        try {
+            setLength(size);
+        } catch (IOException e) {
+            throw new DBException.VolumeIOError(e);
+        }
+    }
+
+    @Override
+    public synchronized long length() {
+        try {
+            return raf.length();
+        } catch (IOException e) {
+            throw new DBException.VolumeIOError(e);
+        }
+    }
+
+    @Override
+    public synchronized void clear(long startOffset, long endOffset) {
+        try {
+            changing();
+            seek(startOffset);
+            long offset = startOffset;
+            while (offset < endOffset) {
+                int n = (int) Math.min(ZEROS.length, endOffset - offset);
+                raf.write(ZEROS, 0, n);
+                offset += n;
+            }
+            at(Math.max(startOffset, endOffset));
+        } catch (IOException e) {
+            throw new DBException.VolumeIOError(e);
+        }
+    }
+
+    @Override
+    public synchronized void sync() {
+        try {
+            raf.getFD().sync();
+        } catch (IOException e) {
+            throw new DBException.VolumeIOError(e);
+        }
+    }
+
+    // ---- writes ----
+
+    @Override
+    public synchronized void putLong(long offset, long value) {
+        printStackAt(offset, 8);
+        try {
+            buf[0] = (byte) (value >>> 56);
+            buf[1] = (byte) (value >>> 48);
+            buf[2] = (byte) (value >>> 40);
+            buf[3] = (byte) (value >>> 32);
+            buf[4] = (byte) (value >>> 24);
+            buf[5] = (byte) (value >>> 16);
+            buf[6] = (byte) (value >>> 8);
+            buf[7] = (byte) value;
+            writeValue(offset, 8);
+        } catch (IOException e) {
+            throw new DBException.VolumeIOError(e);
+        }
+    }
+
+    @Override
+    public synchronized void putInt(long offset, int value) {
+        printStackAt(offset, 4);
+        try {
+            buf[0] = (byte) (value >>> 24);
+            buf[1] = (byte) (value >>> 16);
+            buf[2] = (byte) (value >>> 8);
+            buf[3] = (byte) value;
+            writeValue(offset, 4);
+        } catch (IOException e) {
+            throw new DBException.VolumeIOError(e);
+        }
+    }
+
+    @Override
+    public synchronized void putByte(long offset, byte value) {
+        if (CC.VOLUME_PRINT_STACK_AT_OFFSET != 0 && CC.VOLUME_PRINT_STACK_AT_OFFSET == offset) {
+            new IOException("VOL STACK:").printStackTrace();
+        }
+        try {
+            buf[0] = value;
+            writeValue(offset, 1);
+        } catch (IOException e) {
+            throw new DBException.VolumeIOError(e);
+        }
+    }
+
+    @Override
+    public synchronized void putData(long offset, byte[] src, int srcPos, int srcSize) {
+        printStackAt(offset, srcSize);
+        try {
+            changing();
+            seek(offset);
+            raf.write(src, srcPos, srcSize);
+            at(offset + srcSize);
+        } catch (IOException e) {
+            throw new DBException.VolumeIOError(e);
+        }
+    }
+
+    /**
+     * Writes the buffer's remaining bytes, leaving its position alone, as {@code RandomAccessFileVol} does for the
+     * heap buffers MapDB passes. (It ignores {@code arrayOffset()} and throws for a direct buffer; this one honours
+     * the offset and copies a direct buffer's bytes.)
+     */
+    @Override
+    public synchronized void putData(long offset, ByteBuffer buf) {
+        int pos = buf.position();
+        int size = buf.limit() - pos;
+        if (buf.hasArray()) {
+            putData(offset, buf.array(), buf.arrayOffset() + pos, size);
+        } else {
+            byte[] bytes = new byte[size];
+            buf.duplicate().get(bytes);
+            putData(offset, bytes, 0, size);
+        }
+    }
+
+    @Override
+    public synchronized void putUnsignedShort(long offset, int value) {
+        try {
+            buf[0] = (byte) (value >> 8);
+            buf[1] = (byte) value;
+            writeValue(offset, 2);
+        } catch (IOException e) {
+            throw new DBException.VolumeIOError(e);
+        }
+    }
+
+    @Override
+    public synchronized void putSixLong(long pos, long value) {
+        if (CC.ASSERT && (value >>> 48 != 0)) {
+            throw new DBException.DataCorruption("six long out of range");
+        }
+        try {
+            buf[0] = (byte) (value >>> 40);
+            buf[1] = (byte) (value >>> 32);
+            buf[2] = (byte) (value >>> 24);
+            buf[3] = (byte) (value >>> 16);
+            buf[4] = (byte) (value >>> 8);
+            buf[5] = (byte) value;
+            writeValue(pos, 6);
+        } catch (IOException e) {
+            throw new DBException.VolumeIOError(e);
+        }
+    }
+
+    /** The encoding of {@code RandomAccessFileVol.putPackedLong} (7 bits per byte, high first, last byte | 0x80). */
+    @Override
+    public synchronized int putPackedLong(long pos, long value) {
+        try {
+            int ret = 0;
+            int shift = 63 - Long.numberOfLeadingZeros(value);
+            shift -= shift % 7; // round down to the nearest multiple of 7
+            while (shift != 0) {
+                buf[ret++] = (byte) ((value >>> shift) & 0x7F);
+                shift -= 7;
+            }
+            buf[ret++] = (byte) ((value & 0x7F) | 0x80);
+            writeValue(pos, ret);
+            return ret;
+        } catch (IOException e) {
+            throw new DBException.VolumeIOError(e);
+        }
+    }
+
+    // ---- reads ----
+
+    @Override
+    public synchronized long getLong(long offset) {
+        try {
+            int i = windowIndex(offset, 8);
+            byte[] w = window;
+            return ((long) (w[i] & 0xFF) << 56) | ((long) (w[i + 1] & 0xFF) << 48) | ((long) (w[i + 2] & 0xFF) << 40)
+                    | ((long) (w[i + 3] & 0xFF) << 32) | ((long) (w[i + 4] & 0xFF) << 24)
+                    | ((long) (w[i + 5] & 0xFF) << 16) | ((long) (w[i + 6] & 0xFF) << 8) | (long) (w[i + 7] & 0xFF);
+        } catch (IOException e) {
+            throw new DBException.VolumeIOError(e);
+        }
+    }
+
+    @Override
+    public synchronized int getInt(long offset) {
+        try {
+            int i = windowIndex(offset, 4);
+            byte[] w = window;
+            return ((w[i] & 0xFF) << 24) | ((w[i + 1] & 0xFF) << 16) | ((w[i + 2] & 0xFF) << 8) | (w[i + 3] & 0xFF);
+        } catch (IOException e) {
+            throw new DBException.VolumeIOError(e);
+        }
+    }
+
+    @Override
+    public synchronized byte getByte(long offset) {
+        try {
+            return window[windowIndex(offset, 1)];
+        } catch (IOException e) {
+            throw new DBException.VolumeIOError(e);
+        }
+    }
+
+    @Override
+    public synchronized int getUnsignedShort(long offset) {
+        try {
+            int i = windowIndex(offset, 2);
+            return ((window[i] & 0xFF) << 8) | (window[i + 1] & 0xFF);
+        } catch (IOException e) {
+            throw new DBException.VolumeIOError(e);
+        }
+    }
+
+    @Override
+    public synchronized long getSixLong(long offset) {
+        try {
+            int i = windowIndex(offset, 6);
+            byte[] w = window;
+            return ((long) (w[i] & 0xFF) << 40) | ((long) (w[i + 1] & 0xFF) << 32) | ((long) (w[i + 2] & 0xFF) << 24)
+                    | ((long) (w[i + 3] & 0xFF) << 16) | ((long) (w[i + 4] & 0xFF) << 8) | (long) (w[i + 5] & 0xFF);
+        } catch (IOException e) {
+            throw new DBException.VolumeIOError(e);
+        }
+    }
+
+    /**
+     * The decoding of {@code RandomAccessFileVol.getPackedLong}: bytes until one with the high bit set, the count of
+     * bytes in the top 4 bits of the result; EOFException when the file ends first, as reading byte by byte.
+     */
+    @Override
+    public synchronized long getPackedLong(long pos) {
+        try {
+            long ret = 0;
+            long pos2 = 0;
+            long at = pos;
+            while (true) {
+                int i = windowIndex(at, 1);
+                for (; i < windowLength; i++) {
+                    pos2++;
+                    byte v = window[i];
+                    ret = (ret << 7) | (v & 0x7F);
+                    if ((v & 0x80) != 0) {
+                        return (pos2 << 60) | ret;
+                    }
+                }
+                at = windowStart + windowLength;
+            }
+        } catch (IOException e) {
+            throw new DBException.VolumeIOError(e);
+        }
+    }
+
+    @Override
+    public synchronized DataInput2 getDataInput(long offset, int size) {
+        try {
+            checkOffset(offset);
+            byte[] b = new byte[size];
+            read(offset, b, 0, size);
+            return new DataInput2.ByteArray(b);
+        } catch (IOException e) {
+            throw new DBException.VolumeIOError(e);
+        }
+    }
+
+    @Override
+    public synchronized void getData(long offset, byte[] bytes, int bytesPos, int size) {
+        try {
+            checkOffset(offset);
+            if (size > 0) {
+                Objects.checkFromIndexSize(bytesPos, size, bytes.length);
+            }
+            read(offset, bytes, bytesPos, size);
+        } catch (IOException e) {
+            throw new DBException.VolumeIOError(e);
+        }
+    }
+
+    /** {@code readFully} of {@code size} bytes at {@code offset}: through the window, or straight when larger. */
+    private void read(long offset, byte[] bytes, int bytesPos, int size) throws IOException {
+        if (size <= 0) {
+            // readFully reads nothing, even past the end of the file
+            return;
+        }
+        if (size <= WINDOW) {
+            int i = windowIndex(offset, size);
+            System.arraycopy(window, i, bytes, bytesPos, size);
+            return;
+        }
+        seek(offset);
+        raf.readFully(bytes, bytesPos, size);
+        at(offset + size);
+    }
+
+    // ---- the rest ----
+
+    @Override
+    public synchronized void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        changing();
+        pointer = UNKNOWN;
+        try {
+            if (fileLock != null && fileLock.isValid()) {
+                fileLock.release();
+            }
+            raf.close();
+        } catch (IOException e) {
+            throw new DBException.VolumeIOError(e);
+        }
+    }
+
+    @Override
+    public int sliceSize() {
+        return 0;
+    }
+
+    @Override
+    public boolean isSliced() {
+        return false;
+    }
+
+    @Override
+    public File getFile() {
+        return file;
+    }
+
+    @Override
+    public synchronized boolean getFileLocked() {
+        return fileLock != null && fileLock.isValid();
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return readOnly;
+    }
+}

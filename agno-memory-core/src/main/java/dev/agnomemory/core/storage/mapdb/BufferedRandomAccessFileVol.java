@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.util.Arrays;
 import java.util.Objects;
 import org.mapdb.CC;
 import org.mapdb.DBException;
@@ -25,18 +26,20 @@ import org.mapdb.volume.VolumeFactory;
  * reads (its {@code readLong} and friends go byte by byte); this volume writes a value with one {@code write}, and
  * skips the seek when the file pointer is already there.
  *
- * <p>Reads go through a read-ahead window: a read that misses it reads up to {@value #WINDOW} bytes from its offset
- * (one seek, one {@code read}), and the reads after it are served from those bytes, until anything changes the file
- * through this volume (every write, resize, clear or close empties the window first). MapDB reads its log records
- * as two packed longs and the data behind them, and mostly twice in a row: one system call instead of six. This
+ * <p>Reads go through a small cache of {@value #BLOCKS} blocks of {@value #BLOCK} bytes (a block in a slot chosen
+ * by its offset): a read that misses reads the whole block (one seek, one {@code read}), later reads in it are
+ * served from memory, and anything that changes the file through this volume (every write, resize, clear or close)
+ * empties the cache first. MapDB re-reads a B-tree's upper nodes on every lookup, and reads a log record as two
+ * packed longs and the data behind them, mostly twice in a row; its main file changes only inside a commit. This
  * assumes nothing else writes the file while the volume is open, which holds for MapDB's files (the store locks
  * its main file, and its log files are its own); a read-only volume, whose file someone else may be writing, reads
- * ahead too but reads again on every call.
+ * its blocks again on every call. A read that crosses a block boundary, or is larger than a block, reads the file
+ * directly.
  *
  * <p>Everything else mirrors {@code RandomAccessFileVol} (MapDB 3.1.0): the file lock ({@code fileLockWait}), read-only
  * mode, {@code initSize}, big-endian values, an {@code EOFException} (wrapped in {@link DBException.VolumeIOError})
  * for a read past the end of the file, {@code sync} as {@code fsync} of the file descriptor, and {@code synchronized}
- * methods (one file pointer and one window per volume).
+ * methods (one file pointer and one cache per volume).
  */
 final class BufferedRandomAccessFileVol extends Volume {
 
@@ -58,8 +61,13 @@ final class BufferedRandomAccessFileVol extends Volume {
         }
     };
 
-    /** How many bytes a read reads ahead (fewer near the end of the file). */
-    static final int WINDOW = 4096;
+    /** The size of a cached block; blocks start at multiples of it. */
+    static final int BLOCK = 4096;
+
+    /** How many blocks are cached (a power of two), in slots chosen by the block's offset. */
+    static final int BLOCKS = 16;
+
+    private static final int BLOCK_SHIFT = Integer.numberOfTrailingZeros(BLOCK);
 
     /** Zeros for {@link #clear}; larger than {@code Volume.CLEAR} (1 KiB), so fewer writes. */
     private static final byte[] ZEROS = new byte[16 * 1024];
@@ -72,7 +80,7 @@ final class BufferedRandomAccessFileVol extends Volume {
     private final FileLock fileLock;
     private final boolean readOnly;
 
-    /** Scratch buffer for a value to write; guarded by {@code this}. */
+    /** Scratch buffer for a value to write, or read across a block boundary; guarded by {@code this}. */
     private final byte[] buf = new byte[16];
 
     /**
@@ -82,12 +90,21 @@ final class BufferedRandomAccessFileVol extends Volume {
     private long pointer = UNKNOWN;
 
     /**
-     * The file's bytes from {@link #windowStart} to {@code windowStart + windowLength}, as read since the last change
-     * through this volume; empty when {@code windowLength} is 0. Guarded by {@code this}.
+     * The cache, guarded by {@code this}: slot {@code i} holds the file's bytes from {@code blockStart[i]} to
+     * {@code blockStart[i] + blockLength[i]} (shorter than a block at the end of the file), as read since the last
+     * change through this volume, or nothing when {@code blockStart[i]} is -1. Blocks are allocated when first used.
      */
-    private final byte[] window = new byte[WINDOW];
-    private long windowStart;
-    private int windowLength;
+    private final byte[][] blocks = new byte[BLOCKS][];
+    private final long[] blockStart = new long[BLOCKS];
+    private final int[] blockLength = new int[BLOCKS];
+    private boolean cached;
+
+    {
+        Arrays.fill(blockStart, -1);
+    }
+
+    /** Where {@link #locate} found the bytes: a block, or {@link #buf}. */
+    private byte[] located;
 
     BufferedRandomAccessFileVol(File file, boolean readOnly, long fileLockWait, long initSize) {
         this.file = file;
@@ -169,39 +186,71 @@ final class BufferedRandomAccessFileVol extends Volume {
         }
     }
 
-    // ---- reads: the window ----
+    // ---- reads: the cache ----
 
     /**
-     * Makes sure the window holds the {@code size} bytes at {@code offset} (0 &lt;= size &lt;= {@link #WINDOW}),
-     * reading from {@code offset} when it does not (or always, for a read-only volume).
+     * Finds the {@code size} bytes at {@code offset} (1 &lt;= size &lt;= {@code buf.length}): in their cached block,
+     * reading the block when it is not cached (or always, for a read-only volume), or, when they cross a block
+     * boundary, read straight into {@link #buf}.
      *
-     * @return the index of {@code offset} in the window
+     * @return their index in {@link #located}
      * @throws EOFException when the file ends before {@code offset + size}, as {@code readFully}
      */
-    private int windowIndex(long offset, int size) throws IOException {
+    private int locate(long offset, int size) throws IOException {
         checkOffset(offset);
-        if (!readOnly && offset >= windowStart && offset - windowStart + size <= windowLength) {
-            return (int) (offset - windowStart);
+        int index = (int) (offset & (BLOCK - 1));
+        if (size > BLOCK - index) {
+            seek(offset);
+            raf.readFully(buf, 0, size);
+            at(offset + size);
+            located = buf;
+            return 0;
         }
-        windowLength = 0;
-        seek(offset);
+        located = blocks[block(offset, index + size)];
+        return index;
+    }
+
+    /**
+     * Makes sure the block of {@code offset} (not negative) is cached with at least {@code needed} bytes, counted
+     * from the block's start, reading it when it is not.
+     *
+     * @return its slot
+     * @throws EOFException when the file ends before the block's start + {@code needed}
+     */
+    private int block(long offset, int needed) throws IOException {
+        long start = offset & -BLOCK;
+        int slot = (int) (offset >>> BLOCK_SHIFT) & (BLOCKS - 1);
+        if (!readOnly && blockStart[slot] == start && needed <= blockLength[slot]) {
+            return slot;
+        }
+        blockStart[slot] = -1;
+        byte[] b = blocks[slot];
+        if (b == null) {
+            b = new byte[BLOCK];
+            blocks[slot] = b;
+        }
+        seek(start);
         int n = 0;
-        while (n < size) {
-            int r = raf.read(window, n, WINDOW - n);
+        while (n < needed) {
+            int r = raf.read(b, n, BLOCK - n);
             if (r < 0) {
                 throw new EOFException();
             }
             n += r;
         }
-        at(offset + n);
-        windowStart = offset;
-        windowLength = n;
-        return 0;
+        at(start + n);
+        blockStart[slot] = start;
+        blockLength[slot] = n;
+        cached = true;
+        return slot;
     }
 
-    /** Called first by everything that changes the file: the window no longer holds its bytes. */
+    /** Called first by everything that changes the file: the cache no longer holds its bytes. */
     private void changing() {
-        windowLength = 0;
+        if (cached) {
+            Arrays.fill(blockStart, -1);
+            cached = false;
+        }
     }
 
     private static void printStackAt(long offset, long size) {
@@ -421,8 +470,8 @@ final class BufferedRandomAccessFileVol extends Volume {
     @Override
     public synchronized long getLong(long offset) {
         try {
-            int i = windowIndex(offset, 8);
-            byte[] w = window;
+            int i = locate(offset, 8);
+            byte[] w = located;
             return ((long) (w[i] & 0xFF) << 56) | ((long) (w[i + 1] & 0xFF) << 48) | ((long) (w[i + 2] & 0xFF) << 40)
                     | ((long) (w[i + 3] & 0xFF) << 32) | ((long) (w[i + 4] & 0xFF) << 24)
                     | ((long) (w[i + 5] & 0xFF) << 16) | ((long) (w[i + 6] & 0xFF) << 8) | (long) (w[i + 7] & 0xFF);
@@ -434,8 +483,8 @@ final class BufferedRandomAccessFileVol extends Volume {
     @Override
     public synchronized int getInt(long offset) {
         try {
-            int i = windowIndex(offset, 4);
-            byte[] w = window;
+            int i = locate(offset, 4);
+            byte[] w = located;
             return ((w[i] & 0xFF) << 24) | ((w[i + 1] & 0xFF) << 16) | ((w[i + 2] & 0xFF) << 8) | (w[i + 3] & 0xFF);
         } catch (IOException e) {
             throw new DBException.VolumeIOError(e);
@@ -445,7 +494,8 @@ final class BufferedRandomAccessFileVol extends Volume {
     @Override
     public synchronized byte getByte(long offset) {
         try {
-            return window[windowIndex(offset, 1)];
+            int i = locate(offset, 1);
+            return located[i];
         } catch (IOException e) {
             throw new DBException.VolumeIOError(e);
         }
@@ -454,8 +504,8 @@ final class BufferedRandomAccessFileVol extends Volume {
     @Override
     public synchronized int getUnsignedShort(long offset) {
         try {
-            int i = windowIndex(offset, 2);
-            return ((window[i] & 0xFF) << 8) | (window[i + 1] & 0xFF);
+            int i = locate(offset, 2);
+            return ((located[i] & 0xFF) << 8) | (located[i + 1] & 0xFF);
         } catch (IOException e) {
             throw new DBException.VolumeIOError(e);
         }
@@ -464,8 +514,8 @@ final class BufferedRandomAccessFileVol extends Volume {
     @Override
     public synchronized long getSixLong(long offset) {
         try {
-            int i = windowIndex(offset, 6);
-            byte[] w = window;
+            int i = locate(offset, 6);
+            byte[] w = located;
             return ((long) (w[i] & 0xFF) << 40) | ((long) (w[i + 1] & 0xFF) << 32) | ((long) (w[i + 2] & 0xFF) << 24)
                     | ((long) (w[i + 3] & 0xFF) << 16) | ((long) (w[i + 4] & 0xFF) << 8) | (long) (w[i + 5] & 0xFF);
         } catch (IOException e) {
@@ -483,17 +533,21 @@ final class BufferedRandomAccessFileVol extends Volume {
             long ret = 0;
             long pos2 = 0;
             long at = pos;
+            checkOffset(at);
             while (true) {
-                int i = windowIndex(at, 1);
-                for (; i < windowLength; i++) {
+                // the rest of the block of at, then the next block
+                int index = (int) (at & (BLOCK - 1));
+                int slot = block(at, index + 1);
+                byte[] b = blocks[slot];
+                for (int i = index; i < blockLength[slot]; i++) {
                     pos2++;
-                    byte v = window[i];
+                    byte v = b[i];
                     ret = (ret << 7) | (v & 0x7F);
                     if ((v & 0x80) != 0) {
                         return (pos2 << 60) | ret;
                     }
                 }
-                at = windowStart + windowLength;
+                at = blockStart[slot] + blockLength[slot];
             }
         } catch (IOException e) {
             throw new DBException.VolumeIOError(e);
@@ -525,15 +579,16 @@ final class BufferedRandomAccessFileVol extends Volume {
         }
     }
 
-    /** {@code readFully} of {@code size} bytes at {@code offset}: through the window, or straight when larger. */
+    /** {@code readFully} of {@code size} bytes at {@code offset}: from its block, or straight when not in one. */
     private void read(long offset, byte[] bytes, int bytesPos, int size) throws IOException {
         if (size <= 0) {
             // readFully reads nothing, even past the end of the file
             return;
         }
-        if (size <= WINDOW) {
-            int i = windowIndex(offset, size);
-            System.arraycopy(window, i, bytes, bytesPos, size);
+        int index = (int) (offset & (BLOCK - 1));
+        if (size <= BLOCK - index) {
+            int slot = block(offset, index + size);
+            System.arraycopy(blocks[slot], index, bytes, bytesPos, size);
             return;
         }
         seek(offset);

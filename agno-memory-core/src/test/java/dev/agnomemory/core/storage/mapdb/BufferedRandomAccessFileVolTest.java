@@ -15,10 +15,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -29,6 +31,7 @@ import org.mapdb.volume.RandomAccessFileVol;
 import org.mapdb.volume.Volume;
 
 /** {@link BufferedRandomAccessFileVol} behaves like MapDB's {@link RandomAccessFileVol}, and ignores interrupts. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class BufferedRandomAccessFileVolTest {
 
     @TempDir
@@ -84,6 +87,8 @@ class BufferedRandomAccessFileVolTest {
         assertSameFiles(expectedFile, actualFile);
         assertThat(Files.size(actualFile)).as("the test wrote something").isPositive();
         assertThat(eofs).as("reads past the end").isGreaterThan(100);
+        assertThat(Files.size(actualFile)).as("a file larger than the cache").isGreaterThan(
+                4L * BufferedRandomAccessFileVol.BLOCKS * BufferedRandomAccessFileVol.BLOCK);
     }
 
     /** The random operations; each draws its arguments from the random it gets, so both volumes see the same. */
@@ -114,13 +119,15 @@ class BufferedRandomAccessFileVolTest {
         return e.getClass().getName() + "(" + e.getMessage() + ")<" + describe(e.getCause()) + ">";
     }
 
-    /** An offset in the file, or (half of the time) around its end: across it or past it. */
+    /** An offset in the file, around its end (across it or past it), or around a boundary of the cached blocks. */
     private static long offset(Volume v, Random r) {
         long length = v.length();
-        if (r.nextBoolean()) {
-            return Math.max(0, length - 24 + r.nextInt(40));
-        }
-        return r.nextInt((int) length + 1);
+        return switch (r.nextInt(3)) {
+            case 0 -> Math.max(0, length - 24 + r.nextInt(40));
+            case 1 -> Math.max(0, (long) BufferedRandomAccessFileVol.BLOCK * r.nextInt((int) (length
+                    / BufferedRandomAccessFileVol.BLOCK) + 2) - 12 + r.nextInt(16));
+            default -> r.nextInt((int) length + 1);
+        };
     }
 
     private static long packable(Random r) {
@@ -186,8 +193,8 @@ class BufferedRandomAccessFileVolTest {
                 return v.getPackedLong(off);
             }
             case GET_DATA_INPUT -> {
-                // small, and now and then around the read-ahead size
-                int size = r.nextInt(8) == 0 ? BufferedRandomAccessFileVol.WINDOW - 64 + r.nextInt(128)
+                // small, and now and then around the block size
+                int size = r.nextInt(8) == 0 ? BufferedRandomAccessFileVol.BLOCK - 64 + r.nextInt(128)
                         : r.nextInt(64);
                 DataInput2 in = v.getDataInput(off, size);
                 byte[] b = new byte[size];
@@ -227,16 +234,18 @@ class BufferedRandomAccessFileVolTest {
                         v.getPackedLong(at + 15), v.getInt(at + 15 + n), v.getByte(at + 19 + n));
             }
             case RESIZE_BETWEEN -> {
-                // a resize between two back-to-back accesses: the file pointer may move (truncation below it)
-                v.putLong(off, r.nextLong());
-                long size = off + 8 + r.nextInt(17) - 8;
+                // a resize between two back-to-back accesses: the file pointer may move (truncation below it);
+                // at the end of the file, so the file keeps growing
+                long end = Math.max(0, v.length() - 24 + r.nextInt(40));
+                v.putLong(end, r.nextLong());
+                long size = end + 8 + r.nextInt(17) - 8;
                 if (r.nextBoolean()) {
                     v.truncate(size);
                 } else {
                     v.ensureAvailable(size);
                 }
-                v.putInt(off + 8, r.nextInt());
-                return List.of(v.getLong(off), v.getInt(off + 8));
+                v.putInt(end + 8, r.nextInt());
+                return List.of(v.getLong(end), v.getInt(end + 8));
             }
             case READS_NEARBY -> {
                 // reads close to each other, as MapDB reads a log record (the bytes read ahead serve them)
@@ -272,7 +281,7 @@ class BufferedRandomAccessFileVolTest {
                     case 2 -> v.putPackedLong(at, packable(r));
                     case 3 -> v.putData(at, new byte[] {1, 2, 3}, 0, 3);
                     case 4 -> v.clear(off, at + 1);
-                    default -> v.truncate(at);
+                    default -> v.truncate(Math.max(at, v.length() - 64));
                 }
                 values.add(describeOrValue(() -> v.getLong(off)));
                 values.add(describeOrValue(() -> v.getPackedLong(at)));
@@ -324,6 +333,107 @@ class BufferedRandomAccessFileVolTest {
         byte[] got = Files.readAllBytes(actual);
         assertThat(got.length).isEqualTo(want.length);
         assertThat(Arrays.mismatch(got, want)).as("first differing byte").isEqualTo(-1);
+    }
+
+    /**
+     * Every read at every offset around the end of the file and around a block boundary, after reads that cached the
+     * blocks: the same values, and the same EOF, as {@code RandomAccessFileVol}.
+     */
+    @Test
+    void readsAroundTheEndOfTheFileAndBlockBoundaries() throws IOException {
+        int block = BufferedRandomAccessFileVol.BLOCK;
+        for (long length : new long[] {100, block, block + 5, 2L * block - 3}) {
+            byte[] content = new byte[(int) length];
+            new Random(length).nextBytes(content);
+            Path file = dir.resolve("edges-" + length);
+            Files.write(file, content);
+            Volume expected = open(RandomAccessFileVol.FACTORY.makeVolume(file.toString(), true, 0L, 20, 0, false));
+            Volume actual = open(BufferedRandomAccessFileVol.FACTORY.makeVolume(file.toString(), false, 0L, 20, 0,
+                    false));
+            List<Long> offsets = new ArrayList<>();
+            for (long o = Math.max(0, length - 20); o <= length + 2; o++) {
+                offsets.add(o);
+            }
+            for (long o = block - 20; o <= block + 2; o++) {
+                offsets.add(o);
+            }
+            for (long off : offsets) {
+                for (int read = 0; read < 8; read++) {
+                    // cache the blocks around off, then read at off
+                    for (long warm : new long[] {off - 1, off - 17, off + 1, 0, length - 1}) {
+                        if (warm >= 0 && warm < length) {
+                            actual.getByte(warm);
+                        }
+                    }
+                    int r = read;
+                    Function<Volume, Object> get = vol -> switch (r) {
+                        case 0 -> vol.getLong(off);
+                        case 1 -> vol.getInt(off);
+                        case 2 -> vol.getByte(off);
+                        case 3 -> vol.getUnsignedShort(off);
+                        case 4 -> vol.getSixLong(off);
+                        case 5 -> vol.getPackedLong(off);
+                        case 6 -> {
+                            byte[] b = new byte[9];
+                            vol.getData(off, b, 0, 9);
+                            yield Arrays.toString(b);
+                        }
+                        default -> vol.hash(off, 3, 5);
+                    };
+                    assertThat(describeOrValue(() -> get.apply(actual)))
+                            .as("read %d at %d of %d bytes", read, off, length)
+                            .isEqualTo(describeOrValue(() -> get.apply(expected)));
+                }
+            }
+        }
+    }
+
+    /**
+     * Data reads of every size that ends just before, at, or just past the end of the block they start in, after
+     * the block was cached: they cross into the next block by up to two bytes, and must read both (an off-by-one
+     * here once made such a read spin forever on a zero-length read).
+     */
+    @Test
+    void dataReadsEndingAtABlockBoundary() throws IOException {
+        int block = BufferedRandomAccessFileVol.BLOCK;
+        byte[] content = new byte[3 * block];
+        new Random(11).nextBytes(content);
+        Path file = dir.resolve("boundary");
+        Files.write(file, content);
+        Volume expected = open(RandomAccessFileVol.FACTORY.makeVolume(file.toString(), true, 0L, 20, 0, false));
+        Volume actual = open(BufferedRandomAccessFileVol.FACTORY.makeVolume(file.toString(), false, 0L, 20, 0, false));
+        for (int start : new int[] {0, 1, 7, block / 2, block - 9, block - 2}) {
+            for (int overshoot = -2; overshoot <= 2; overshoot++) {
+                int size = block - start + overshoot;
+                long off = block + start;
+                actual.getByte(off);
+                byte[] got = new byte[size];
+                byte[] want = new byte[size];
+                actual.getData(off, got, 0, size);
+                expected.getData(off, want, 0, size);
+                assertThat(Arrays.mismatch(got, want)).as("%d bytes at %d", size, off).isEqualTo(-1);
+            }
+        }
+    }
+
+    /** Blocks that share a cache slot, read in turns: each read gets its own block's bytes. */
+    @Test
+    void blocksSharingASlot() throws IOException {
+        int span = BufferedRandomAccessFileVol.BLOCK * BufferedRandomAccessFileVol.BLOCKS;
+        byte[] content = new byte[3 * span + 100];
+        new Random(9).nextBytes(content);
+        Path file = dir.resolve("slots");
+        Files.write(file, content);
+        Volume expected = open(RandomAccessFileVol.FACTORY.makeVolume(file.toString(), true, 0L, 20, 0, false));
+        Volume actual = open(BufferedRandomAccessFileVol.FACTORY.makeVolume(file.toString(), false, 0L, 20, 0, false));
+        Random random = new Random(10);
+        for (int i = 0; i < 2000; i++) {
+            long off = (long) span * random.nextInt(4) + random.nextInt(2 * BufferedRandomAccessFileVol.BLOCK);
+            assertThat(describeOrValue(() -> actual.getLong(off))).as("at %d", off)
+                    .isEqualTo(describeOrValue(() -> expected.getLong(off)));
+            assertThat(describeOrValue(() -> actual.getPackedLong(off))).as("at %d", off)
+                    .isEqualTo(describeOrValue(() -> expected.getPackedLong(off)));
+        }
     }
 
     // ---- locking, read-only, closing ----

@@ -1,9 +1,12 @@
 package dev.agnomemory.core.storage;
 
+import dev.agnomemory.core.MemoryChange;
+import dev.agnomemory.core.MemoryChangeCause;
 import dev.agnomemory.core.MemoryEmbedding;
 import dev.agnomemory.core.Message;
 import dev.agnomemory.core.MessagePosition;
 import dev.agnomemory.core.Run;
+import dev.agnomemory.core.RunOutcome;
 import dev.agnomemory.core.Session;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.SessionSummary;
@@ -12,6 +15,7 @@ import dev.agnomemory.core.internal.Require;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
@@ -19,19 +23,44 @@ import java.util.stream.Stream;
  * Where sessions, runs, session summaries and user memories live: what Agno's {@code AgentStorage} and memory
  * database offer, shaped for append-only use.
  *
- * <p>Contract for every implementation:
+ * <p>Contract for every implementation (the abstract {@code MemoryStorageContractTest} in this module's test jar
+ * checks each rule; an implementation passes it to call itself one):
  * <ul>
- *   <li>A session is identified by a {@link SessionKey} (user id and session id): equal session ids of two users
- *       are two sessions.</li>
- *   <li>Writes are append-only: {@link #appendMessage} and {@link #completeRun} cost O(1) in the number of runs
+ *   <li><b>Keys.</b> A session is identified by a {@link SessionKey} (user id and session id): equal session ids of
+ *       two users are two sessions, and no method given one user's id ever reads or changes another user's data.
+ *       Null or blank ids are rejected with an {@link IllegalArgumentException} naming the parameter.</li>
+ *   <li><b>Unknown sessions.</b> Reading an unknown session gives an empty result, never an error; appending to or
+ *       finishing a run of one is an {@link IllegalStateException}; updating or summarizing one returns empty or
+ *       false and stores nothing.</li>
+ *   <li><b>Append-only.</b> {@link #appendMessages} and {@link #finishRun} cost O(1) in the number of runs
  *       already stored; {@link #lastRuns} costs O(n); no operation rewrites a whole session.</li>
- *   <li>A session's messages are kept in the order the appends returned; appends to one session from several
- *       threads are serialized, never interleaved inside one message.</li>
- *   <li>A method that returns normally has made its write durable.</li>
- *   <li>Reading an unknown session gives an empty result, never an error; writing to one is an
+ *   <li><b>Order.</b> A session's messages are kept in the order the appends returned, at {@link MessagePosition}s
+ *       that never change; appends to one session from several threads (or processes, for a server database) are
+ *       serialized, never interleaved inside one call, never lost or duplicated.</li>
+ *   <li><b>Run rules.</b> Messages go to the session's current run; a new run id starts a new run, and the previous
+ *       run, if unfinished, stays {@link dev.agnomemory.core.RunStatus#RUNNING} for good. Each of these is an
+ *       {@link IllegalStateException} that changes nothing: appending with the id of an earlier run; appending to
+ *       the current run after it finished; finishing a run that is not the current one (or a session without
+ *       runs). Finishing an already finished run does nothing: the first outcome stays.</li>
+ *   <li><b>Durability.</b> A method that returns normally has made its write durable; one that throws
+ *       {@link StorageException} may or may not have, and never left part of one call's messages stored.</li>
+ *   <li><b>Versions.</b> {@link Session#version()} grows with every change of a session and never repeats for a
+ *       key, even across delete and re-create; {@link #sessionVersion} reads it without reading the session's
+ *       history. {@link #memoriesVersion} does the same for a user's memories.</li>
+ *   <li><b>Atomic updates.</b> The functions given to {@link #updateSessionData} and {@link #updateSessionState}
+ *       may run more than once (a server database retries them on a conflict): they must be side-effect free and
+ *       must not call the storage.</li>
+ *   <li><b>Streams.</b> {@link #runs} reads lazily in pages and holds no resources between pages: it need not be
+ *       closed, and may be consumed slowly.</li>
+ *   <li><b>Lossless.</b> Every text (any Unicode, including NUL and unpaired surrogates, of any length) and every
+ *       time (to the nanosecond) reads back exactly as it was given.</li>
+ *   <li><b>Message ids.</b> {@link Message#id()} is the caller's and is kept verbatim; the storage does not check
+ *       it for uniqueness. A stored message is identified by its session and {@link MessagePosition}.</li>
+ *   <li><b>Memories.</b> Every save and delete of a user memory is recorded in its history
+ *       ({@link #memoryHistory}); {@link #deleteMemories} deletes a user's memories, their embeddings and their
+ *       history.</li>
+ *   <li><b>Threads.</b> Implementations are thread-safe. After {@link #close()}, every call throws
  *       {@link IllegalStateException}.</li>
- *   <li>Null or blank ids are rejected with an {@link IllegalArgumentException} naming the parameter.</li>
- *   <li>Implementations are thread-safe.</li>
  * </ul>
  */
 public interface MemoryStorage extends AutoCloseable {
@@ -54,20 +83,51 @@ public interface MemoryStorage extends AutoCloseable {
     Optional<Session> session(SessionKey key);
 
     /**
+     * The session's {@link Session#version()}, read without its history, summary or data: the cheap check a cache
+     * makes before each use.
+     *
+     * @param key the user and session id
+     * @return the version, or empty when there is no such session
+     */
+    OptionalLong sessionVersion(SessionKey key);
+
+    /**
      * Changes the session's data map (name, state, anything small a user attaches) atomically: {@code update}
      * gets the current map and returns the new one, and no other write to the session comes in between. Keys
      * starting with {@code agno.} are reserved for the adapters of this library.
      *
      * @param key the user and session id
-     * @param update from the current data to the new data; must not call this storage
+     * @param update from the current data to the new data; may run more than once, so it must be side-effect free
+     *     and must not call this storage
      * @return the updated session, or empty when there is no such session
      */
     Optional<Session> updateSessionData(SessionKey key, UnaryOperator<Map<String, String>> update);
 
     /**
-     * Lists sessions, most recently updated first.
+     * Changes the session's state (Agno's {@code session_state}, a JSON object) atomically, like
+     * {@link #updateSessionData}.
      *
-     * @param filter which sessions
+     * @param key the user and session id
+     * @param update from the current state's JSON text to the new one, which must be one JSON object; may run more
+     *     than once, so it must be side-effect free and must not call this storage
+     * @return the updated session, or empty when there is no such session
+     * @throws IllegalArgumentException when the new state is not a JSON object (nothing is stored)
+     */
+    Optional<Session> updateSessionState(SessionKey key, UnaryOperator<String> update);
+
+    /**
+     * Names the session (Agno's {@code session_name}), or removes its name.
+     *
+     * @param key the user and session id
+     * @param name the new name, or null to remove it; not blank
+     * @return the updated session, or empty when there is no such session
+     */
+    Optional<Session> renameSession(SessionKey key, String name);
+
+    /**
+     * Lists sessions, most recently updated first (ties by user id, then session id), one page as the filter says.
+     *
+     * @param filter which sessions, and which page of them
      * @return the sessions; empty when none match
      */
     List<Session> sessions(SessionFilter filter);
@@ -95,14 +155,15 @@ public interface MemoryStorage extends AutoCloseable {
 
     /**
      * Appends a message to the session's current run. When {@code runId} is not the current run's id, a new run
-     * with that id starts; the previous run, if it was never completed, stays as it is (not completed).
+     * with that id starts; the previous run, if it was never finished, stays
+     * {@link dev.agnomemory.core.RunStatus#RUNNING}.
      *
      * @param key the user and session id
      * @param runId the run the message belongs to
      * @param message the message
      * @return the message's position in the session
      * @throws IllegalStateException when the session does not exist, or {@code runId} names an earlier run of
-     *     the session, or the current run with that id is already completed
+     *     the session, or the current run with that id is already finished
      */
     default MessagePosition appendMessage(SessionKey key, String runId, Message message) {
         return appendMessages(key, runId, List.of(Require.notNull(message, "message"))).get(0);
@@ -120,16 +181,31 @@ public interface MemoryStorage extends AutoCloseable {
     List<MessagePosition> appendMessages(SessionKey key, String runId, List<Message> messages);
 
     /**
-     * Marks the session's current run as completed. Completing an already completed run does nothing.
+     * Finishes the session's current run with an outcome: its status, error and metrics are stored, its finish
+     * time set, and its metrics added to the session's totals. Finishing an already finished run does nothing (the
+     * first outcome stays).
+     *
+     * @param key the user and session id
+     * @param runId the id of the session's current run
+     * @param outcome how the run ended
+     * @throws IllegalStateException when the session does not exist or {@code runId} is not its current run
+     */
+    void finishRun(SessionKey key, String runId, RunOutcome outcome);
+
+    /**
+     * Finishes the session's current run as completed, without metrics: {@code finishRun(key, runId,
+     * RunOutcome.completed())}.
      *
      * @param key the user and session id
      * @param runId the id of the session's current run
      * @throws IllegalStateException when the session does not exist or {@code runId} is not its current run
      */
-    void completeRun(SessionKey key, String runId);
+    default void completeRun(SessionKey key, String runId) {
+        finishRun(key, runId, RunOutcome.completed());
+    }
 
     /**
-     * The last {@code n} runs of the session, oldest first, completed or not (see {@link Run#completed()}).
+     * The last {@code n} runs of the session, oldest first, whatever their status.
      *
      * @param key the user and session id
      * @param n how many runs, greater than 0
@@ -138,7 +214,8 @@ public interface MemoryStorage extends AutoCloseable {
     List<Run> lastRuns(SessionKey key, int n);
 
     /**
-     * The last {@code n} completed runs of the session, oldest first; runs cut off by a crash are skipped.
+     * The last {@code n} completed runs of the session, oldest first; runs that are still running, were cut off,
+     * failed or were cancelled are skipped.
      *
      * @param key the user and session id
      * @param n how many runs, greater than 0
@@ -148,7 +225,8 @@ public interface MemoryStorage extends AutoCloseable {
 
     /**
      * The session's runs, oldest first, read lazily in pages so a long session is not loaded at once. Runs
-     * appended while the stream is consumed may or may not be included.
+     * appended while the stream is consumed may or may not be included. The stream holds no resources between
+     * pages and need not be closed.
      *
      * @param key the user and session id
      * @return the runs; empty for an unknown session
@@ -188,11 +266,22 @@ public interface MemoryStorage extends AutoCloseable {
     // ---- user memories ----
 
     /**
-     * Adds the memory, or replaces the user's memory with the same id.
+     * Adds the memory, or replaces the user's memory with the same id, and records the change in the memory's
+     * history. Saving a memory equal to the stored one changes nothing and records nothing.
+     *
+     * @param memory the memory
+     * @param cause what made the change
+     */
+    void saveMemory(UserMemory memory, MemoryChangeCause cause);
+
+    /**
+     * {@link #saveMemory(UserMemory, MemoryChangeCause)} as a change of the application.
      *
      * @param memory the memory
      */
-    void saveMemory(UserMemory memory);
+    default void saveMemory(UserMemory memory) {
+        saveMemory(memory, MemoryChangeCause.application());
+    }
 
     /**
      * @param userId the user
@@ -202,7 +291,7 @@ public interface MemoryStorage extends AutoCloseable {
     Optional<UserMemory> memory(String userId, String memoryId);
 
     /**
-     * All memories of one user, oldest first by creation time.
+     * All memories of one user, oldest first by creation time (ties by memory id).
      *
      * @param userId the user
      * @return the memories; empty when the user has none
@@ -210,16 +299,63 @@ public interface MemoryStorage extends AutoCloseable {
     List<UserMemory> memories(String userId);
 
     /**
-     * Deletes one memory of one user.
+     * One page of {@link #memories(String)}: the memories at {@code offset} to {@code offset + limit}, oldest first.
+     *
+     * @param userId the user
+     * @param offset how many to skip, not negative
+     * @param limit at most how many to return, greater than 0
+     * @return the memories
+     */
+    default List<UserMemory> memories(String userId, int offset, int limit) {
+        Require.notNegative(offset, "offset");
+        Require.positive(limit, "limit");
+        List<UserMemory> all = memories(userId);
+        int from = Math.min(offset, all.size());
+        return List.copyOf(all.subList(from, (int) Math.min(all.size(), (long) from + limit)));
+    }
+
+    /**
+     * A number that grows with every change of the user's memories (save or delete) and never repeats, read without
+     * reading the memories: the cheap check a cache makes before each use.
+     *
+     * @param userId the user
+     * @return the version; 0 when the user never had memories
+     */
+    long memoriesVersion(String userId);
+
+    /**
+     * The history of one memory (Mem0's {@code history(memory_id)}): every add, update and delete, oldest first.
+     * The history of a deleted memory stays until {@link #deleteMemories} deletes the user's memories.
+     *
+     * @param userId the user
+     * @param memoryId the memory's id
+     * @return the changes; empty when the memory never existed
+     */
+    List<MemoryChange> memoryHistory(String userId, String memoryId);
+
+    /**
+     * Deletes one memory of one user (and its embedding), and records the deletion in its history.
+     *
+     * @param userId the user
+     * @param memoryId the memory's id
+     * @param cause what made the change
+     * @return whether there was such a memory
+     */
+    boolean deleteMemory(String userId, String memoryId, MemoryChangeCause cause);
+
+    /**
+     * {@link #deleteMemory(String, String, MemoryChangeCause)} as a change of the application.
      *
      * @param userId the user
      * @param memoryId the memory's id
      * @return whether there was such a memory
      */
-    boolean deleteMemory(String userId, String memoryId);
+    default boolean deleteMemory(String userId, String memoryId) {
+        return deleteMemory(userId, memoryId, MemoryChangeCause.application());
+    }
 
     /**
-     * Deletes all memories of one user, and no one else's.
+     * Deletes all memories of one user, with their embeddings and their histories, and no one else's.
      *
      * @param userId the user
      * @return how many memories were deleted

@@ -25,7 +25,7 @@ final class SessionsCommand implements Command {
     public int run(MemoryStorage storage, Arguments args, PrintStream out) {
         Optional<String> user = args.option("user");
         Optional<String> agent = args.option("agent");
-        List<Session> sessions = storage.sessions(new SessionFilter(user, agent));
+        List<Session> sessions = storage.sessions(new SessionFilter(user, agent, 0, Integer.MAX_VALUE));
         if (sessions.isEmpty()) {
             out.println("no sessions" + user.map(u -> " of user " + u).orElse("")
                     + agent.map(a -> " with agent " + a).orElse(""));

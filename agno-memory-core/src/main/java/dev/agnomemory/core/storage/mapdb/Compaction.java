@@ -5,7 +5,9 @@ import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.UserMemory;
 import dev.agnomemory.core.storage.StorageException;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.CheckpointEnd;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.MemorySaved;
+import dev.agnomemory.core.storage.mapdb.JournalRecord.CountersRestored;
+import dev.agnomemory.core.storage.mapdb.JournalRecord.MemoryHistoryRestored;
+import dev.agnomemory.core.storage.mapdb.JournalRecord.MemoryRestored;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.RunRestored;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.SessionRestored;
 import java.io.IOException;
@@ -106,6 +108,7 @@ final class Compaction {
 
     private void writeSnapshot(Index live, Journal out) {
         List<JournalRecord> batch = new ArrayList<>(BATCH);
+        batch.add(new CountersRestored(live.nextSid(), live.nextVersion()));
         Map<SessionKey, SessionState> sessions = new LinkedHashMap<>();
         live.forEachSession(null, sessions::put);
         for (Map.Entry<SessionKey, SessionState> e : sessions.entrySet()) {
@@ -122,9 +125,17 @@ final class Compaction {
             flushIfFull(batch, out);
         }
         for (UserMemory memory : live.memories(null)) {
-            batch.add(new MemorySaved(memory));
+            batch.add(new MemoryRestored(memory));
             flushIfFull(batch, out);
         }
+        live.forEachMemoriesVersion((userId, version) -> {
+            batch.add(new JournalRecord.MemoriesVersionRestored(userId, version));
+            flushIfFull(batch, out);
+        });
+        live.forEachMemoryChange((sequence, change) -> {
+            batch.add(new MemoryHistoryRestored(sequence, change));
+            flushIfFull(batch, out);
+        });
         for (MemoryEmbedding embedding : live.embeddings(null)) {
             batch.add(new JournalRecord.EmbeddingSaved(embedding));
             flushIfFull(batch, out);

@@ -1,5 +1,6 @@
 package dev.agnomemory.core.storage.mapdb;
 
+import dev.agnomemory.core.MemoryChange;
 import dev.agnomemory.core.MemoryEmbedding;
 import dev.agnomemory.core.Message;
 import dev.agnomemory.core.MessagePosition;
@@ -11,7 +12,13 @@ import dev.agnomemory.core.storage.mapdb.JournalRecord.EmbeddingSaved;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.MemoryDeleted;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.MemorySaved;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.MessageAppended;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.RunCompleted;
+import dev.agnomemory.core.storage.mapdb.JournalRecord.CountersRestored;
+import dev.agnomemory.core.storage.mapdb.JournalRecord.MemoriesVersionRestored;
+import dev.agnomemory.core.storage.mapdb.JournalRecord.MemoryHistoryRestored;
+import dev.agnomemory.core.storage.mapdb.JournalRecord.MemoryRestored;
+import dev.agnomemory.core.storage.mapdb.JournalRecord.RunFinished;
+import dev.agnomemory.core.storage.mapdb.JournalRecord.SessionRenamed;
+import dev.agnomemory.core.storage.mapdb.JournalRecord.SessionStateSet;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.RunRestored;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.RunStarted;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.SessionCreated;
@@ -50,17 +57,22 @@ import org.mapdb.volume.VolumeFactory;
  *       range, so appends touch only the end of the tree and reads of the last runs are range scans;</li>
  *   <li>{@code memories}: (userId, memoryId) → memory;</li>
  *   <li>{@code embeddings}: (userId, memoryId) → the memory's embedding;</li>
- *   <li>{@code meta}: format version, journal generation, last applied journal record, next session number.</li>
+ *   <li>{@code memoryHistory}: (userId, memoryId, number) → one change of the memory, in order;</li>
+ *   <li>{@code memoryVersions}: userId → the version of the user's memories;</li>
+ *   <li>{@code meta}: format version, journal generation, last applied journal record, next session number, next
+ *       version. Versions come from one counter for the whole store, so a version is never handed out twice.</li>
  * </ul>
  */
 final class Index implements Closeable {
 
-    static final long FORMAT_VERSION = 1;
+    /** 2: session names, state, versions and metrics; run outcomes; memory agents and histories. */
+    static final long FORMAT_VERSION = 2;
 
     private static final String META_FORMAT = "format";
     private static final String META_GENERATION = "generation";
     private static final String META_APPLIED = "appliedLsn";
     private static final String META_NEXT_SID = "nextSid";
+    private static final String META_NEXT_VERSION = "nextVersion";
 
     private final DB db;
     private final BTreeMap<String, Long> meta;
@@ -70,6 +82,8 @@ final class Index implements Closeable {
     private final BTreeMap<Object[], byte[]> messages;
     private final BTreeMap<Object[], byte[]> memories;
     private final BTreeMap<Object[], byte[]> embeddings;
+    private final BTreeMap<Object[], byte[]> memoryHistory;
+    private final BTreeMap<String, Long> memoryVersions;
 
     private Index(DB db) {
         this.db = db;
@@ -92,6 +106,10 @@ final class Index implements Closeable {
         this.embeddings = db.treeMap("embeddings")
                 .keySerializer(new SerializerArrayTuple(Serializer.STRING, Serializer.STRING))
                 .valueSerializer(Serializer.BYTE_ARRAY).valuesOutsideNodesEnable().createOrOpen();
+        this.memoryHistory = db.treeMap("memoryHistory")
+                .keySerializer(new SerializerArrayTuple(Serializer.STRING, Serializer.STRING, Serializer.LONG))
+                .valueSerializer(Serializer.BYTE_ARRAY).valuesOutsideNodesEnable().createOrOpen();
+        this.memoryVersions = db.treeMap("memoryVersions", Serializer.STRING, Serializer.LONG).createOrOpen();
     }
 
     /**
@@ -147,6 +165,17 @@ final class Index implements Closeable {
         return meta.getOrDefault(META_NEXT_SID, 1L);
     }
 
+    long nextVersion() {
+        return meta.getOrDefault(META_NEXT_VERSION, 1L);
+    }
+
+    /** Hands out the next version of the store-wide counter. Replaying the same records hands out the same ones. */
+    private long takeVersion() {
+        long v = nextVersion();
+        meta.put(META_NEXT_VERSION, v + 1);
+        return v;
+    }
+
     void setCheckpoint(long generation, long appliedLsn) {
         meta.put(META_GENERATION, generation);
         meta.put(META_APPLIED, appliedLsn);
@@ -167,7 +196,8 @@ final class Index implements Closeable {
      */
     void verifyReadable() {
         meta.size();
-        for (BTreeMap<?, ?> map : List.of(sessions, runs, runIds, messages, memories, embeddings)) {
+        for (BTreeMap<?, ?> map : List.of(sessions, runs, runIds, messages, memories, embeddings, memoryHistory,
+                memoryVersions)) {
             if (!map.isEmpty()) {
                 map.firstKey();
                 map.lastKey();
@@ -258,6 +288,37 @@ final class Index implements Closeable {
         return out;
     }
 
+    long memoriesVersion(String userId) {
+        return memoryVersions.getOrDefault(userId, 0L);
+    }
+
+    /** Visits the memory version of every user who ever had memories. */
+    void forEachMemoriesVersion(BiConsumer<String, Long> visitor) {
+        memoryVersions.forEach(visitor);
+    }
+
+    /** Whether the user has memories, or a history of memories that are gone. */
+    boolean hasMemoryData(String userId) {
+        Object[] prefix = {userId};
+        return !memories.prefixSubMap(prefix).isEmpty() || !memoryHistory.prefixSubMap(prefix).isEmpty();
+    }
+
+    /** The history of one memory, in order. */
+    List<MemoryChange> memoryHistory(String userId, String memoryId) {
+        List<MemoryChange> out = new ArrayList<>();
+        for (byte[] bytes : memoryHistory.prefixSubMap(new Object[] {userId, memoryId}).values()) {
+            out.add(Codec.decodeMemoryChange(bytes));
+        }
+        return out;
+    }
+
+    /** Visits every history entry of every memory, with its number. */
+    void forEachMemoryChange(BiConsumer<Long, MemoryChange> visitor) {
+        for (Map.Entry<Object[], byte[]> e : memoryHistory.entrySet()) {
+            visitor.accept((Long) e.getKey()[2], Codec.decodeMemoryChange(e.getValue()));
+        }
+    }
+
     // ---- writes ----
 
     /** Applies one journal record. Records were validated before they were journaled, so this only stores. */
@@ -265,27 +326,30 @@ final class Index implements Closeable {
         if (record instanceof MessageAppended r) {
             SessionState s = required(r.key());
             messages.put(new Object[] {s.sid(), r.runSequence(), r.index()}, Codec.encodeMessage(r.message()));
-            putSession(r.key(), s.withMessageAppended(r.at()));
+            putSession(r.key(), s.withMessageAppended(r.at(), takeVersion()));
         } else if (record instanceof RunStarted r) {
             SessionState s = required(r.key());
-            runs.put(new Object[] {s.sid(), r.runSequence()}, Codec.encodeRunState(new RunState(r.runId(), r.at(),
-                    null)));
+            runs.put(new Object[] {s.sid(), r.runSequence()}, Codec.encodeRunState(RunState.started(r.runId(),
+                    r.at())));
             runIds.put(new Object[] {s.sid(), r.runId()}, r.runSequence());
-            putSession(r.key(), s.withRunStarted(r.runId(), r.at()));
-        } else if (record instanceof RunCompleted r) {
+            putSession(r.key(), s.withRunStarted(r.runId(), r.at(), takeVersion()));
+        } else if (record instanceof RunFinished r) {
             SessionState s = required(r.key());
             Object[] runKey = {s.sid(), r.runSequence()};
-            runs.put(runKey, Codec.encodeRunState(Codec.decodeRunState(runs.get(runKey)).completed(r.at())));
-            if (r.runSequence() == s.runCount() - 1) {
-                putSession(r.key(), s.withRunCompleted(r.at()));
-            }
+            runs.put(runKey, Codec.encodeRunState(Codec.decodeRunState(runs.get(runKey)).finished(r.outcome(),
+                    r.at())));
+            putSession(r.key(), s.withRunFinished(r.outcome().metrics(), r.at(), takeVersion()));
         } else if (record instanceof SessionCreated r) {
-            putSession(r.key(), SessionState.created(r.sid(), r.agentId(), r.at()));
+            putSession(r.key(), SessionState.created(r.sid(), r.agentId(), r.at(), takeVersion()));
             advanceSid(r.sid());
         } else if (record instanceof SessionDataSet r) {
-            putSession(r.key(), required(r.key()).withData(r.data(), r.at()));
+            putSession(r.key(), required(r.key()).withData(r.data(), r.at(), takeVersion()));
+        } else if (record instanceof SessionStateSet r) {
+            putSession(r.key(), required(r.key()).withState(r.state(), r.at(), takeVersion()));
+        } else if (record instanceof SessionRenamed r) {
+            putSession(r.key(), required(r.key()).withName(r.name(), r.at(), takeVersion()));
         } else if (record instanceof SummarySaved r) {
-            putSession(r.key(), required(r.key()).withSummary(r.summary(), r.at()));
+            putSession(r.key(), required(r.key()).withSummary(r.summary(), r.at(), takeVersion()));
         } else if (record instanceof SessionDeleted r) {
             SessionState s = session(r.key());
             if (s != null) {
@@ -296,19 +360,40 @@ final class Index implements Closeable {
                 sessions.remove(sessionKey(r.key()));
             }
         } else if (record instanceof MemorySaved r) {
-            memories.put(new Object[] {r.memory().userId(), r.memory().memoryId()}, Codec.encodeMemory(r.memory()));
+            UserMemory m = r.memory();
+            memories.put(new Object[] {m.userId(), m.memoryId()}, Codec.encodeMemory(m));
+            long version = takeVersion();
+            memoryVersions.put(m.userId(), version);
+            if (r.change() != null) {
+                memoryHistory.put(new Object[] {m.userId(), m.memoryId(), version},
+                        Codec.encodeMemoryChange(r.change()));
+            }
         } else if (record instanceof EmbeddingSaved r) {
             embeddings.put(new Object[] {r.embedding().userId(), r.embedding().memoryId()},
                     Codec.encodeEmbedding(r.embedding()));
         } else if (record instanceof MemoryDeleted r) {
             memories.remove(new Object[] {r.userId(), r.memoryId()});
             embeddings.remove(new Object[] {r.userId(), r.memoryId()});
+            long version = takeVersion();
+            memoryVersions.put(r.userId(), version);
+            if (r.change() != null) {
+                memoryHistory.put(new Object[] {r.userId(), r.memoryId(), version},
+                        Codec.encodeMemoryChange(r.change()));
+            }
         } else if (record instanceof UserMemoriesDeleted r) {
             removeAll(memories, new Object[] {r.userId()});
             removeAll(embeddings, new Object[] {r.userId()});
+            removeAll(memoryHistory, new Object[] {r.userId()});
+            memoryVersions.put(r.userId(), takeVersion());
         } else if (record instanceof SessionRestored r) {
-            putSession(r.key(), r.state());
-            advanceSid(r.state().sid());
+            SessionState state = r.state();
+            if (state.version() == 0) {
+                // written by a format that had no versions
+                state = state.withData(state.data(), state.updatedAt(), takeVersion());
+            }
+            putSession(r.key(), state);
+            advanceSid(state.sid());
+            advanceVersion(state.version());
         } else if (record instanceof RunRestored r) {
             long sid = required(r.key()).sid();
             runs.put(new Object[] {sid, r.runSequence()}, Codec.encodeRunState(r.run()));
@@ -317,6 +402,19 @@ final class Index implements Closeable {
             for (Message m : r.messages()) {
                 messages.put(new Object[] {sid, r.runSequence(), i++}, Codec.encodeMessage(m));
             }
+        } else if (record instanceof MemoryRestored r) {
+            UserMemory m = r.memory();
+            memories.put(new Object[] {m.userId(), m.memoryId()}, Codec.encodeMemory(m));
+        } else if (record instanceof MemoriesVersionRestored r) {
+            memoryVersions.put(r.userId(), r.version());
+            advanceVersion(r.version());
+        } else if (record instanceof MemoryHistoryRestored r) {
+            MemoryChange c = r.change();
+            memoryHistory.put(new Object[] {c.userId(), c.memoryId(), r.sequence()}, Codec.encodeMemoryChange(c));
+            advanceVersion(r.sequence());
+        } else if (record instanceof CountersRestored r) {
+            advanceSid(r.nextSid() - 1);
+            advanceVersion(r.nextVersion() - 1);
         } else if (record instanceof CheckpointBegin || record instanceof CheckpointEnd) {
             // markers of the journal, nothing to index
         } else {
@@ -339,6 +437,12 @@ final class Index implements Closeable {
     private void advanceSid(long sid) {
         if (sid >= nextSid()) {
             meta.put(META_NEXT_SID, sid + 1);
+        }
+    }
+
+    private void advanceVersion(long version) {
+        if (version >= nextVersion()) {
+            meta.put(META_NEXT_VERSION, version + 1);
         }
     }
 

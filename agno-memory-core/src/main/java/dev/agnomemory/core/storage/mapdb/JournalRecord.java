@@ -1,7 +1,9 @@
 package dev.agnomemory.core.storage.mapdb;
 
+import dev.agnomemory.core.MemoryChange;
 import dev.agnomemory.core.MemoryEmbedding;
 import dev.agnomemory.core.Message;
+import dev.agnomemory.core.RunOutcome;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.SessionSummary;
 import dev.agnomemory.core.UserMemory;
@@ -33,7 +35,15 @@ sealed interface JournalRecord {
             implements JournalRecord {
     }
 
-    record RunCompleted(SessionKey key, long runSequence, Instant at) implements JournalRecord {
+    /** The current run finished; journals of format 1 before run outcomes existed hold it as a completion. */
+    record RunFinished(SessionKey key, long runSequence, RunOutcome outcome, Instant at) implements JournalRecord {
+    }
+
+    record SessionStateSet(SessionKey key, String state, Instant at) implements JournalRecord {
+    }
+
+    /** @param name null when the name is removed */
+    record SessionRenamed(SessionKey key, String name, Instant at) implements JournalRecord {
     }
 
     record SummarySaved(SessionKey key, SessionSummary summary, Instant at) implements JournalRecord {
@@ -46,13 +56,15 @@ sealed interface JournalRecord {
         }
     }
 
-    record MemorySaved(UserMemory memory) implements JournalRecord {
+    /** @param change the history entry; null in records written before memories had a history */
+    record MemorySaved(UserMemory memory, MemoryChange change) implements JournalRecord {
     }
 
     record EmbeddingSaved(MemoryEmbedding embedding) implements JournalRecord {
     }
 
-    record MemoryDeleted(String userId, String memoryId) implements JournalRecord {
+    /** @param change the history entry; null in records written before memories had a history */
+    record MemoryDeleted(String userId, String memoryId, MemoryChange change) implements JournalRecord {
         @Override
         public boolean removesContent() {
             return true;
@@ -73,6 +85,25 @@ sealed interface JournalRecord {
     /** A whole run written by compaction. */
     record RunRestored(SessionKey key, long runSequence, RunState run, List<Message> messages)
             implements JournalRecord {
+    }
+
+    /** A memory written by compaction: stored without a new history entry or version. */
+    record MemoryRestored(UserMemory memory) implements JournalRecord {
+    }
+
+    /** The version of a user's memories, written by compaction, also for users whose memories are all gone. */
+    record MemoriesVersionRestored(String userId, long version) implements JournalRecord {
+    }
+
+    /** One history entry of a memory, written by compaction with the number that orders it. */
+    record MemoryHistoryRestored(long sequence, MemoryChange change) implements JournalRecord {
+    }
+
+    /**
+     * The store's counters, written first by compaction, so numbers handed out before it (session numbers,
+     * versions) are never handed out again, even when the session that had the highest one was deleted.
+     */
+    record CountersRestored(long nextSid, long nextVersion) implements JournalRecord {
     }
 
     /**

@@ -1,13 +1,18 @@
 package dev.agnomemory.core.storage.mapdb;
 
+import dev.agnomemory.core.MemoryChange;
+import dev.agnomemory.core.MemoryChangeCause;
 import dev.agnomemory.core.MemoryEmbedding;
 import dev.agnomemory.core.Message;
 import dev.agnomemory.core.MessagePosition;
 import dev.agnomemory.core.Run;
+import dev.agnomemory.core.RunOutcome;
+import dev.agnomemory.core.RunStatus;
 import dev.agnomemory.core.Session;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.SessionSummary;
 import dev.agnomemory.core.UserMemory;
+import dev.agnomemory.core.internal.JsonText;
 import dev.agnomemory.core.internal.Require;
 import dev.agnomemory.core.storage.MemoryStorage;
 import dev.agnomemory.core.storage.SessionFilter;
@@ -15,11 +20,13 @@ import dev.agnomemory.core.storage.StorageException;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.MemoryDeleted;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.MemorySaved;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.MessageAppended;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.RunCompleted;
+import dev.agnomemory.core.storage.mapdb.JournalRecord.RunFinished;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.RunStarted;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.SessionCreated;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.SessionDataSet;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.SessionDeleted;
+import dev.agnomemory.core.storage.mapdb.JournalRecord.SessionRenamed;
+import dev.agnomemory.core.storage.mapdb.JournalRecord.SessionStateSet;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.SummarySaved;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.UserMemoriesDeleted;
 import java.nio.file.Path;
@@ -30,7 +37,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.concurrent.ScheduledExecutorService;
@@ -41,6 +50,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -197,12 +207,10 @@ public final class MapDbStorage implements MemoryStorage {
         return write(() -> {
             SessionState existing = index.session(key);
             if (existing != null) {
-                return new Planned<>(List.of(), existing.toSession(key));
+                return Planned.of(List.of(), existing.toSession(key));
             }
-            Instant now = clock.instant();
-            SessionState created = SessionState.created(index.nextSid(), agentId, now);
-            return new Planned<>(List.of(new SessionCreated(key, created.sid(), agentId, now)),
-                    created.toSession(key));
+            return Planned.then(List.of(new SessionCreated(key, index.nextSid(), agentId, clock.instant())),
+                    () -> index.session(key).toSession(key));
         });
     }
 
@@ -213,22 +221,58 @@ public final class MapDbStorage implements MemoryStorage {
     }
 
     @Override
+    public OptionalLong sessionVersion(SessionKey key) {
+        Require.notNull(key, "key");
+        return read(() -> {
+            SessionState s = index.session(key);
+            return s == null ? OptionalLong.empty() : OptionalLong.of(s.version());
+        });
+    }
+
+    @Override
     public Optional<Session> updateSessionData(SessionKey key, UnaryOperator<Map<String, String>> update) {
         Require.notNull(key, "key");
         Require.notNull(update, "update");
+        return updateSession(key, s -> {
+            Map<String, String> data = Require.copyOf(Require.notNull(update.apply(s.data()), "updated data"),
+                    "updated data");
+            return data.equals(s.data()) ? null : new SessionDataSet(key, data, clock.instant());
+        });
+    }
+
+    @Override
+    public Optional<Session> updateSessionState(SessionKey key, UnaryOperator<String> update) {
+        Require.notNull(key, "key");
+        Require.notNull(update, "update");
+        return updateSession(key, s -> {
+            String state = JsonText.requireObject(update.apply(s.state()), "updated state");
+            return state.equals(s.state()) ? null : new SessionStateSet(key, state, clock.instant());
+        });
+    }
+
+    @Override
+    public Optional<Session> renameSession(SessionKey key, String name) {
+        Require.notNull(key, "key");
+        if (name != null) {
+            Require.notBlank(name, "name");
+        }
+        return updateSession(key, s -> Objects.equals(name, s.name()) ? null
+                : new SessionRenamed(key, name, clock.instant()));
+    }
+
+    /**
+     * An atomic read-modify-write of one session: {@code change} gets the current state and returns the record that
+     * changes it, or null for no change.
+     */
+    private Optional<Session> updateSession(SessionKey key, Function<SessionState, JournalRecord> change) {
         return write(() -> {
             SessionState s = index.session(key);
             if (s == null) {
-                return new Planned<>(List.of(), Optional.<Session>empty());
+                return Planned.of(List.of(), Optional.<Session>empty());
             }
-            Map<String, String> data = Require.copyOf(Require.notNull(update.apply(s.data()), "updated data"),
-                    "updated data");
-            if (data.equals(s.data())) {
-                return new Planned<>(List.of(), Optional.of(s.toSession(key)));
-            }
-            Instant now = clock.instant();
-            return new Planned<>(List.of(new SessionDataSet(key, data, now)),
-                    Optional.of(s.withData(data, now).toSession(key)));
+            JournalRecord record = change.apply(s);
+            return record == null ? Planned.of(List.of(), Optional.of(s.toSession(key)))
+                    : Planned.then(List.of(record), () -> Optional.of(index.session(key).toSession(key)));
         });
     }
 
@@ -243,7 +287,8 @@ public final class MapDbStorage implements MemoryStorage {
                 }
             });
             out.sort(NEWEST_FIRST);
-            return out;
+            int from = Math.min(filter.offset(), out.size());
+            return List.copyOf(out.subList(from, (int) Math.min(out.size(), (long) from + filter.limit())));
         });
     }
 
@@ -255,8 +300,8 @@ public final class MapDbStorage implements MemoryStorage {
     public boolean deleteSession(SessionKey key) {
         Require.notNull(key, "key");
         return write(() -> index.session(key) == null
-                ? new Planned<>(List.of(), false)
-                : new Planned<>(List.of(new SessionDeleted(key)), true));
+                ? Planned.of(List.of(), false)
+                : Planned.of(List.of(new SessionDeleted(key)), true));
     }
 
     // ---- runs ----
@@ -276,9 +321,9 @@ public final class MapDbStorage implements MemoryStorage {
             long sequence;
             int first;
             if (runId.equals(s.currentRunId())) {
-                if (s.currentRunCompleted()) {
+                if (s.currentRunFinished()) {
                     throw new IllegalStateException("Run " + runId + " of " + describe(key)
-                            + " is already completed; start a new run with a new run id");
+                            + " is already finished; start a new run with a new run id");
                 }
                 sequence = s.runCount() - 1;
                 first = s.currentRunMessages();
@@ -296,24 +341,25 @@ public final class MapDbStorage implements MemoryStorage {
                 records.add(new MessageAppended(key, sequence, first + i, batch.get(i), now));
                 positions.add(new MessagePosition(sequence, first + i));
             }
-            return new Planned<>(records, List.copyOf(positions));
+            return Planned.of(records, List.copyOf(positions));
         });
     }
 
     @Override
-    public void completeRun(SessionKey key, String runId) {
+    public void finishRun(SessionKey key, String runId, RunOutcome outcome) {
         Require.notNull(key, "key");
         Require.notBlank(runId, "runId");
+        Require.notNull(outcome, "outcome");
         write(() -> {
             SessionState s = existing(key);
             if (!runId.equals(s.currentRunId())) {
                 throw new IllegalStateException("Run " + runId + " is not the current run of " + describe(key)
                         + (s.currentRunId() == null ? " (it has no runs)" : " (that is " + s.currentRunId() + ")"));
             }
-            if (s.currentRunCompleted()) {
-                return new Planned<>(List.of(), null);
+            if (s.currentRunFinished()) {
+                return Planned.of(List.of(), null);
             }
-            return new Planned<>(List.of(new RunCompleted(key, s.runCount() - 1, clock.instant())), null);
+            return Planned.of(List.of(new RunFinished(key, s.runCount() - 1, outcome, clock.instant())), null);
         });
     }
 
@@ -346,7 +392,7 @@ public final class MapDbStorage implements MemoryStorage {
                 long from = Math.max(0, to - (n - picked.size()));
                 List<Map.Entry<Long, RunState>> window = index.runs(s.sid(), from, to);
                 for (int i = window.size() - 1; i >= 0 && picked.size() < n; i--) {
-                    if (window.get(i).getValue().finishedAt() != null) {
+                    if (window.get(i).getValue().status() == RunStatus.COMPLETED) {
                         picked.add(0, window.get(i));
                     }
                 }
@@ -405,7 +451,7 @@ public final class MapDbStorage implements MemoryStorage {
         for (Map.Entry<Long, RunState> h : headers) {
             RunState r = h.getValue();
             out.add(new Run(r.runId(), key, h.getKey(), r.startedAt(), Optional.ofNullable(r.finishedAt()),
-                    index.messages(sid, h.getKey()), r.finishedAt() != null));
+                    index.messages(sid, h.getKey()), r.status(), Optional.ofNullable(r.error()), r.metrics()));
         }
         return out;
     }
@@ -417,16 +463,37 @@ public final class MapDbStorage implements MemoryStorage {
         Require.notNull(key, "key");
         Require.notNull(summary, "summary");
         return write(() -> index.session(key) == null
-                ? new Planned<>(List.of(), false)
-                : new Planned<>(List.of(new SummarySaved(key, summary, clock.instant())), true));
+                ? Planned.of(List.of(), false)
+                : Planned.of(List.of(new SummarySaved(key, summary, clock.instant())), true));
     }
 
     // ---- memories ----
 
     @Override
-    public void saveMemory(UserMemory memory) {
+    public void saveMemory(UserMemory memory, MemoryChangeCause cause) {
         Require.notNull(memory, "memory");
-        write(() -> new Planned<>(List.of(new MemorySaved(memory)), null));
+        Require.notNull(cause, "cause");
+        write(() -> {
+            UserMemory before = index.memory(memory.userId(), memory.memoryId());
+            if (memory.equals(before)) {
+                return Planned.of(List.of(), null);
+            }
+            MemoryChange change = MemoryChange.between(before, memory, clock.instant(), cause);
+            return Planned.of(List.of(new MemorySaved(memory, change)), null);
+        });
+    }
+
+    @Override
+    public long memoriesVersion(String userId) {
+        Require.notBlank(userId, "userId");
+        return read(() -> index.memoriesVersion(userId));
+    }
+
+    @Override
+    public List<MemoryChange> memoryHistory(String userId, String memoryId) {
+        Require.notBlank(userId, "userId");
+        Require.notBlank(memoryId, "memoryId");
+        return read(() -> index.memoryHistory(userId, memoryId));
     }
 
     @Override
@@ -447,12 +514,18 @@ public final class MapDbStorage implements MemoryStorage {
     }
 
     @Override
-    public boolean deleteMemory(String userId, String memoryId) {
+    public boolean deleteMemory(String userId, String memoryId, MemoryChangeCause cause) {
         Require.notBlank(userId, "userId");
         Require.notBlank(memoryId, "memoryId");
-        return write(() -> index.memory(userId, memoryId) == null
-                ? new Planned<>(List.of(), false)
-                : new Planned<>(List.of(new MemoryDeleted(userId, memoryId)), true));
+        Require.notNull(cause, "cause");
+        return write(() -> {
+            UserMemory before = index.memory(userId, memoryId);
+            if (before == null) {
+                return Planned.of(List.of(), false);
+            }
+            MemoryChange change = MemoryChange.between(before, null, clock.instant(), cause);
+            return Planned.of(List.of(new MemoryDeleted(userId, memoryId, change)), true);
+        });
     }
 
     @Override
@@ -460,9 +533,9 @@ public final class MapDbStorage implements MemoryStorage {
         Require.notBlank(userId, "userId");
         return write(() -> {
             int count = index.memories(userId).size();
-            return count == 0
-                    ? new Planned<>(List.of(), 0)
-                    : new Planned<>(List.of(new UserMemoriesDeleted(userId)), count);
+            return index.hasMemoryData(userId)
+                    ? Planned.of(List.of(new UserMemoriesDeleted(userId)), count)
+                    : Planned.of(List.of(), 0);
         });
     }
 
@@ -470,8 +543,8 @@ public final class MapDbStorage implements MemoryStorage {
     public boolean saveMemoryEmbedding(MemoryEmbedding embedding) {
         Require.notNull(embedding, "embedding");
         return write(() -> index.memory(embedding.userId(), embedding.memoryId()) == null
-                ? new Planned<>(List.of(), false)
-                : new Planned<>(List.of(new JournalRecord.EmbeddingSaved(embedding)), true));
+                ? Planned.of(List.of(), false)
+                : Planned.of(List.of(new JournalRecord.EmbeddingSaved(embedding)), true));
     }
 
     @Override
@@ -564,8 +637,18 @@ public final class MapDbStorage implements MemoryStorage {
 
     // ---- the write path ----
 
-    /** Journal records a write decided on, and the value the call returns. */
-    private record Planned<T>(List<JournalRecord> records, T result) {
+    /**
+     * Journal records a write decided on, and how to get the value the call returns: computed when planning, or
+     * read from the index once the records are applied (for values the index derives, such as versions).
+     */
+    private record Planned<T>(List<JournalRecord> records, Supplier<T> result) {
+        static <T> Planned<T> of(List<JournalRecord> records, T result) {
+            return new Planned<>(records, () -> result);
+        }
+
+        static <T> Planned<T> then(List<JournalRecord> records, Supplier<T> afterApply) {
+            return new Planned<>(records, afterApply);
+        }
     }
 
     /**
@@ -574,15 +657,15 @@ public final class MapDbStorage implements MemoryStorage {
      * share it.
      */
     private <T> T write(Supplier<Planned<T>> plan) {
-        Planned<T> planned;
+        T result;
         long lsn = 0;
         boolean removes = false;
         writer.lock();
         try {
             ensureUsable();
-            planned = plan.get();
+            Planned<T> planned = plan.get();
             if (planned.records().isEmpty()) {
-                return planned.result();
+                return planned.result().get();
             }
             if (journal != null) {
                 lsn = journal.append(planned.records());
@@ -594,6 +677,7 @@ public final class MapDbStorage implements MemoryStorage {
                     removes |= r.removesContent();
                 }
                 indexedLsn = lsn;
+                result = planned.result().get();
             } catch (RuntimeException e) {
                 throw fail("Applying a journaled write to the index failed", e);
             } finally {
@@ -610,7 +694,7 @@ public final class MapDbStorage implements MemoryStorage {
             }
             afterWrite(removes);
         }
-        return planned.result();
+        return result;
     }
 
     private <T> T read(Supplier<T> reader) {

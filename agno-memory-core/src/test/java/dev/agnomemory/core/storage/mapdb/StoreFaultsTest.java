@@ -2,6 +2,7 @@ package dev.agnomemory.core.storage.mapdb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.agnomemory.core.testing.Texts.assertSameTexts;
 
 import dev.agnomemory.core.Message;
 import dev.agnomemory.core.Run;
@@ -277,17 +278,6 @@ class StoreFaultsTest {
         }
         try (MapDbStorage s = MapDbStorage.open(file)) {
             assertSameTexts(s.lastRuns(KEY, 1).get(0).messages().stream().map(Message::content).toList(), contents);
-        }
-    }
-
-    /** Compares without printing 10 MB strings on failure. */
-    private static void assertSameTexts(List<String> actual, List<String> expected) {
-        assertThat(actual).hasSameSizeAs(expected);
-        for (int i = 0; i < expected.size(); i++) {
-            assertThat(actual.get(i).equals(expected.get(i)))
-                    .as("text %d (length %d) differs; actual length %d", i, expected.get(i).length(),
-                            actual.get(i).length())
-                    .isTrue();
         }
     }
 

@@ -10,6 +10,14 @@ interface Command {
     CommandSpec spec();
 
     /**
+     * @return whether the command changes the store: then it is opened for writing, which needs the app using it
+     *     closed; otherwise read-only, beside the app
+     */
+    default boolean writes() {
+        return false;
+    }
+
+    /**
      * @param storage the open store
      * @param args the command's checked arguments
      * @param out where the command's result goes

@@ -26,7 +26,9 @@ import java.util.Set;
  * not a store, unknown session, or a delete without {@code --yes}; {@value #EXIT_FAILED} an operation that
  * failed (for example an export file that cannot be written).
  *
- * <p>Only one process may open a store at a time: close the app that uses it first.
+ * <p>{@code sessions}, {@code show} and {@code export} read the store without changing it, also while the app that
+ * uses it has it open (they show it as it was when the inspector started). {@code delete} changes it, so the app
+ * must be closed first.
  */
 public final class Inspector {
 
@@ -101,7 +103,7 @@ public final class Inspector {
                     + String.join(", ", commands.keySet()) + ", help");
         }
         Arguments arguments = Arguments.parse(command.spec(), Arrays.asList(args).subList(2, args.length));
-        try (MapDbStorage storage = StoreOpening.open(storeFile(args[0]))) {
+        try (MapDbStorage storage = StoreOpening.open(storeFile(args[0]), command.writes())) {
             return command.run(storage, arguments, out);
         }
     }
@@ -118,7 +120,7 @@ public final class Inspector {
     }
 
     private void printUsage() {
-        out.println("Inspects an agno-memory store file (the app using it must be closed first).");
+        out.println("Inspects an agno-memory store file; reading works while the app uses it, delete needs it closed.");
         out.println();
         out.println("usage: Inspector <store-file> <command> [args]");
         out.println();
@@ -130,7 +132,8 @@ public final class Inspector {
         }
         out.println("  help" + " ".repeat(width - 4 + 3) + "show this help");
         out.println();
-        out.println("Times are UTC. Exit codes: 0 success; 2 bad usage, no store, store open elsewhere, not a store,");
+        out.println("Times are UTC. Exit codes: 0 success; 2 bad usage, no store, store open elsewhere (delete), not a "
+                + "store,");
         out.println("unknown session, delete without --yes; 1 an operation failed.");
     }
 }

@@ -7,7 +7,11 @@ import dev.agnomemory.core.storage.mapdb.MapDbStorage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Opens an existing store for the inspector (never creates one) and explains in one line why it cannot. */
+/**
+ * Opens an existing store for the inspector (never creates one) and explains in one line why it cannot. Commands
+ * that only read open it read-only ({@link MapDbStorage#openReadOnly}): nothing is written, and the app using the
+ * store may keep it open meanwhile. Commands that change it open it for writing, which needs the app closed.
+ */
 final class StoreOpening {
 
     private StoreOpening() {
@@ -15,15 +19,17 @@ final class StoreOpening {
 
     /**
      * @param file the store file, as the app opened it
+     * @param forWriting whether the command changes the store
      * @return the open store
-     * @throws InspectorException when there is no store, it is open elsewhere, or it is not a store
+     * @throws InspectorException when there is no store, it is open elsewhere (for writing), or it is not a store
      */
-    static MapDbStorage open(Path file) {
+    static MapDbStorage open(Path file, boolean forWriting) {
         if (Files.isDirectory(file)) {
             throw InspectorException.problem(file + " is a directory, not an agno-memory store file");
         }
         try {
-            return MapDbStorage.builder().file(file).createIfMissing(false).build();
+            return forWriting ? MapDbStorage.builder().file(file).createIfMissing(false).build()
+                    : MapDbStorage.openReadOnly(file);
         } catch (StoreLockedException e) {
             throw InspectorException.problem("the store " + file + " is open in another process (probably the "
                     + "app that uses it); close that first, then run the inspector again");

@@ -381,19 +381,39 @@ class InspectorTest {
         assertThat(r.err()).isEqualTo("inspector: " + dir + " is a directory, not an agno-memory store file\n");
     }
 
+    /** Reading commands open the store read-only: they work while the app has it open, and change nothing. */
     @Test
-    void lockedStoreSaysToCloseTheAppFirst() {
+    void readingCommandsWorkWhileTheAppHasTheStoreOpen() throws IOException {
         try (MapDbStorage app = open()) {
-            Result r = run(store.toString(), "sessions");
+            app.appendMessage(ALICE_NOTES, "n2", Message.user("written by the running app"));
+            Result sessions = run(store.toString(), "sessions");
+            assertThat(sessions.code()).as(sessions.err()).isZero();
+            assertThat(sessions.lines().get(sessions.lines().size() - 1)).isEqualTo("3 sessions");
+            Result show = run(store.toString(), "show", "alice", "notes");
+            assertThat(show.code()).as(show.err()).isZero();
+            assertThat(show.out()).contains("written by the running app");
+            Path out = dir.resolve("notes.json");
+            Result export = run(store.toString(), "export", "alice", "notes", "--out", out.toString());
+            assertThat(export.code()).as(export.err()).isZero();
+            assertThat(Files.readString(out)).contains("written by the running app");
+            // the app's store is unaffected and goes on
+            app.completeRun(ALICE_NOTES, "n2");
+        }
+    }
+
+    @Test
+    void deletingWhileTheAppHasTheStoreOpenSaysToCloseTheAppFirst() {
+        try (MapDbStorage app = open()) {
+            Result r = run(store.toString(), "delete", "alice", "notes", "--yes");
 
             assertThat(r.code()).isEqualTo(2);
             assertThat(r.out()).isEmpty();
             assertThat(r.err()).isEqualTo("inspector: the store " + store + " is open in another process "
                     + "(probably the app that uses it); close that first, then run the inspector again\n");
             // the app's store is unaffected
-            assertThat(app.session(ALICE_TRIP)).isPresent();
+            assertThat(app.session(ALICE_NOTES)).isPresent();
         }
-        assertThat(run(store.toString(), "sessions").code()).isZero();
+        assertThat(run(store.toString(), "delete", "alice", "notes", "--yes").code()).isZero();
     }
 
     @Test

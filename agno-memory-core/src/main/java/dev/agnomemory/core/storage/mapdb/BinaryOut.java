@@ -1,10 +1,5 @@
 package dev.agnomemory.core.storage.mapdb;
 
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetEncoder;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
@@ -13,9 +8,13 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * A growable byte buffer with the primitive encodings of the store format. Strings are written as UTF-8 when they
+ * A growable byte buffer with the primitive encodings of the store formats. Strings are written as UTF-8 when they
  * are well-formed Unicode and as UTF-16 otherwise, so any Java string (unpaired surrogates included) round-trips
  * exactly.
+ *
+ * <p>Two families of encodings: the fixed-width ones ({@link #writeInt}, {@link #writeString}, ...) of journal format
+ * 1, still written for a few fixed fields; and the compact ones of format 2 ({@link #writeVarLong},
+ * {@link #writeText}, {@link #writeTime}, ...), whose lengths and numbers take as few bytes as their values need.
  */
 final class BinaryOut {
 
@@ -90,10 +89,14 @@ final class BinaryOut {
             writeByte(STRING_UTF8);
             return writeBytes(utf8);
         }
-        // Raw UTF-16 code units: Java's UTF-16 encoder would replace unpaired surrogates too.
         writeByte(STRING_UTF16);
+        writeInt(s.length() * 2);
+        return writeUtf16(s);
+    }
+
+    /** Raw UTF-16 code units: Java's UTF-16 encoder would replace unpaired surrogates too. */
+    private BinaryOut writeUtf16(String s) {
         int n = s.length();
-        writeInt(n * 2);
         ensure(n * 2);
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
@@ -131,6 +134,96 @@ final class BinaryOut {
         return this;
     }
 
+    // ---- format 2: compact encodings ----
+
+    /** An unsigned LEB128 number: 7 bits per byte, low bits first; negative values take 10 bytes. */
+    BinaryOut writeVarLong(long v) {
+        ensure(10);
+        while ((v & ~0x7FL) != 0) {
+            bytes[size++] = (byte) ((v & 0x7F) | 0x80);
+            v >>>= 7;
+        }
+        bytes[size++] = (byte) v;
+        return this;
+    }
+
+    BinaryOut writeVarInt(int v) {
+        return writeVarLong(v & 0xFFFFFFFFL);
+    }
+
+    /** A signed number, zigzag-encoded so small negative values stay short. */
+    BinaryOut writeSignedVarLong(long v) {
+        return writeVarLong((v << 1) ^ (v >> 63));
+    }
+
+    /**
+     * A possibly null string: a number holding the byte length and the encoding ({@code length << 2 | kind}, kind 0
+     * null, 1 UTF-8, 2 raw UTF-16 code units for strings with unpaired surrogates), then the bytes.
+     */
+    BinaryOut writeText(String s) {
+        if (s == null) {
+            return writeVarLong(0);
+        }
+        byte[] utf8 = strictUtf8(s);
+        if (utf8 != null) {
+            writeVarLong(((long) utf8.length << 2) | STRING_UTF8);
+            return writeRaw(utf8, 0, utf8.length);
+        }
+        writeVarLong(((long) s.length() * 2 << 2) | STRING_UTF16);
+        return writeUtf16(s);
+    }
+
+    /** A time to the nanosecond: signed seconds, then nanoseconds. */
+    BinaryOut writeTime(Instant t) {
+        writeSignedVarLong(t.getEpochSecond());
+        return writeVarInt(t.getNano());
+    }
+
+    BinaryOut writeOptionalTime(Instant t) {
+        writeBoolean(t != null);
+        return t == null ? this : writeTime(t);
+    }
+
+    BinaryOut writeTexts(List<String> list) {
+        writeVarInt(list.size());
+        for (String s : list) {
+            writeText(s);
+        }
+        return this;
+    }
+
+    /** Writes the map with sorted keys so equal maps encode to equal bytes. */
+    BinaryOut writeTextMap(Map<String, String> map) {
+        writeVarInt(map.size());
+        for (Map.Entry<String, String> e : new TreeMap<>(map).entrySet()) {
+            writeText(e.getKey());
+            writeText(e.getValue());
+        }
+        return this;
+    }
+
+    /** Overwrites four bytes written earlier, big-endian. */
+    void putInt(int at, int v) {
+        bytes[at] = (byte) (v >>> 24);
+        bytes[at + 1] = (byte) (v >>> 16);
+        bytes[at + 2] = (byte) (v >>> 8);
+        bytes[at + 3] = (byte) v;
+    }
+
+    /** Overwrites eight bytes written earlier, big-endian. */
+    void putLong(int at, long v) {
+        putInt(at, (int) (v >>> 32));
+        putInt(at + 4, (int) v);
+    }
+
+    /** Appends {@code n} zero bytes. */
+    BinaryOut writeZeros(int n) {
+        ensure(n);
+        Arrays.fill(bytes, size, size + n, (byte) 0);
+        size += n;
+        return this;
+    }
+
     /** Empties the buffer, keeping its capacity. */
     void reset() {
         size = 0;
@@ -155,17 +248,22 @@ final class BinaryOut {
         return bytes;
     }
 
-    private static byte[] strictUtf8(String s) {
-        CharsetEncoder encoder = StandardCharsets.UTF_8.newEncoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        try {
-            ByteBuffer buffer = encoder.encode(CharBuffer.wrap(s));
-            byte[] out = new byte[buffer.remaining()];
-            buffer.get(out);
-            return out;
-        } catch (CharacterCodingException e) {
-            return null;
+    /**
+     * The UTF-8 bytes of {@code s}, or null when it holds an unpaired surrogate (which UTF-8 cannot carry). Strings
+     * without surrogates, or with only well-formed pairs, encode exactly with {@link String#getBytes}.
+     */
+    static byte[] strictUtf8(String s) {
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                } else {
+                    return null;
+                }
+            }
         }
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 }

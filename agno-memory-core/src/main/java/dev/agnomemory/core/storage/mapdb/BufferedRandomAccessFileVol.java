@@ -43,23 +43,36 @@ import org.mapdb.volume.VolumeFactory;
  */
 final class BufferedRandomAccessFileVol extends Volume {
 
-    static final VolumeFactory FACTORY = new VolumeFactory() {
-        @Override
-        public Volume makeVolume(String file, boolean readOnly, long fileLockWait, int sliceShift, long initSize,
-                boolean fixedSize) {
-            return new BufferedRandomAccessFileVol(new File(file), readOnly, fileLockWait, initSize);
-        }
+    /** Volumes without page checksums (MapDB's {@code .wal.N} log files, and the tests comparing with MapDB's). */
+    static final VolumeFactory FACTORY = factory(false);
 
-        @Override
-        public boolean exists(String file) {
-            return new File(file).exists();
-        }
+    /**
+     * The store's factory: like {@link #FACTORY}, but the main file of an index (not MapDB's {@code .wal.N} log
+     * files) keeps {@link PageSums page checksums}, checked as each block is read from the file.
+     */
+    static final VolumeFactory CHECKSUMMED = factory(true);
 
-        @Override
-        public boolean handlesReadonly() {
-            return true;
-        }
-    };
+    private static VolumeFactory factory(boolean checksummed) {
+        return new VolumeFactory() {
+            @Override
+            public Volume makeVolume(String file, boolean readOnly, long fileLockWait, int sliceShift, long initSize,
+                    boolean fixedSize) {
+                boolean log = file.matches(".*\\.wal\\.\\d+$");
+                return new BufferedRandomAccessFileVol(new File(file), readOnly, fileLockWait, initSize,
+                        checksummed && !log);
+            }
+
+            @Override
+            public boolean exists(String file) {
+                return new File(file).exists();
+            }
+
+            @Override
+            public boolean handlesReadonly() {
+                return true;
+            }
+        };
+    }
 
     /** The size of a cached block; blocks start at multiples of it. */
     static final int BLOCK = 4096;
@@ -79,6 +92,8 @@ final class BufferedRandomAccessFileVol extends Volume {
     private final RandomAccessFile raf;
     private final FileLock fileLock;
     private final boolean readOnly;
+    /** The page checksums, or null when this file has none. Guarded by {@code this}. */
+    private final PageSums sums;
 
     /** Scratch buffer for a value to write, or read across a block boundary; guarded by {@code this}. */
     private final byte[] buf = new byte[16];
@@ -106,9 +121,10 @@ final class BufferedRandomAccessFileVol extends Volume {
     /** Where {@link #locate} found the bytes: a block, or {@link #buf}. */
     private byte[] located;
 
-    BufferedRandomAccessFileVol(File file, boolean readOnly, long fileLockWait, long initSize) {
+    BufferedRandomAccessFileVol(File file, boolean readOnly, long fileLockWait, long initSize, boolean checksummed) {
         this.file = file;
         this.readOnly = readOnly;
+        this.sums = checksummed ? PageSums.load(file.toPath(), BLOCK) : null;
         try {
             this.raf = new RandomAccessFile(file, readOnly ? "r" : "rw");
             this.fileLock = lockFile(file, raf.getChannel(), readOnly, fileLockWait);
@@ -200,9 +216,13 @@ final class BufferedRandomAccessFileVol extends Volume {
         checkOffset(offset);
         int index = (int) (offset & (BLOCK - 1));
         if (size > BLOCK - index) {
-            seek(offset);
-            raf.readFully(buf, 0, size);
-            at(offset + size);
+            if (sums != null) {
+                read(offset, buf, 0, size);
+            } else {
+                seek(offset);
+                raf.readFully(buf, 0, size);
+                at(offset + size);
+            }
             located = buf;
             return 0;
         }
@@ -231,14 +251,21 @@ final class BufferedRandomAccessFileVol extends Volume {
         }
         seek(start);
         int n = 0;
-        while (n < needed) {
+        int want = sums == null ? needed : BLOCK;
+        while (n < want) {
             int r = raf.read(b, n, BLOCK - n);
             if (r < 0) {
-                throw new EOFException();
+                if (n < needed) {
+                    throw new EOFException();
+                }
+                break;
             }
             n += r;
         }
         at(start + n);
+        if (sums != null) {
+            sums.verify(file.toPath(), start, b, n);
+        }
         blockStart[slot] = start;
         blockLength[slot] = n;
         cached = true;
@@ -263,6 +290,7 @@ final class BufferedRandomAccessFileVol extends Volume {
     /** Writes the first {@code size} bytes of {@link #buf} at {@code offset}. */
     private void writeValue(long offset, int size) throws IOException {
         changing();
+        written(offset, offset + size);
         seek(offset);
         raf.write(buf, 0, size);
         at(offset + size);
@@ -276,6 +304,8 @@ final class BufferedRandomAccessFileVol extends Volume {
      */
     private void setLength(long length) throws IOException {
         changing();
+        long old = raf.length();
+        written(Math.min(old, length) - 1, Math.max(old, length));
         long before = pointer;
         pointer = UNKNOWN;
         raf.setLength(length);
@@ -317,6 +347,7 @@ final class BufferedRandomAccessFileVol extends Volume {
     public synchronized void clear(long startOffset, long endOffset) {
         try {
             changing();
+            written(startOffset, endOffset);
             seek(startOffset);
             long offset = startOffset;
             while (offset < endOffset) {
@@ -334,8 +365,17 @@ final class BufferedRandomAccessFileVol extends Volume {
     public synchronized void sync() {
         try {
             raf.getFD().sync();
+            if (sums != null && !readOnly) {
+                sums.sync(raf);
+            }
         } catch (IOException e) {
             throw new DBException.VolumeIOError(e);
+        }
+    }
+
+    private void written(long from, long to) {
+        if (sums != null) {
+            sums.written(Math.max(0, from), to);
         }
     }
 
@@ -391,6 +431,7 @@ final class BufferedRandomAccessFileVol extends Volume {
         printStackAt(offset, srcSize);
         try {
             changing();
+            written(offset, offset + srcSize);
             seek(offset);
             raf.write(src, srcPos, srcSize);
             at(offset + srcSize);
@@ -591,6 +632,20 @@ final class BufferedRandomAccessFileVol extends Volume {
             System.arraycopy(blocks[slot], index, bytes, bytesPos, size);
             return;
         }
+        if (sums != null) {
+            // block by block, so every page read is checked against its sum
+            long at = offset;
+            int done = 0;
+            while (done < size) {
+                int i = (int) (at & (BLOCK - 1));
+                int n = Math.min(size - done, BLOCK - i);
+                int slot = block(at, i + n);
+                System.arraycopy(blocks[slot], i, bytes, bytesPos + done, n);
+                done += n;
+                at += n;
+            }
+            return;
+        }
         seek(offset);
         raf.readFully(bytes, bytesPos, size);
         at(offset + size);
@@ -606,6 +661,9 @@ final class BufferedRandomAccessFileVol extends Volume {
         changing();
         pointer = UNKNOWN;
         try {
+            if (sums != null && !readOnly) {
+                sums.sync(raf);
+            }
             if (fileLock != null && fileLock.isValid()) {
                 fileLock.release();
             }

@@ -2,459 +2,634 @@ package dev.agnomemory.core.storage.mapdb;
 
 import dev.agnomemory.core.MemoryChange;
 import dev.agnomemory.core.MemoryEmbedding;
-import dev.agnomemory.core.Message;
-import dev.agnomemory.core.MessagePosition;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.UserMemory;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.CheckpointBegin;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.CheckpointEnd;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.EmbeddingSaved;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.MemoryDeleted;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.MemorySaved;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.MessageAppended;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.CountersRestored;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.MemoriesVersionRestored;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.MemoryHistoryRestored;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.MemoryRestored;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.RunFinished;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.SessionRenamed;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.SessionStateSet;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.RunRestored;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.RunStarted;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.SessionCreated;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.SessionDataSet;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.SessionDeleted;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.SessionRestored;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.SummarySaved;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.UserMemoriesDeleted;
+import dev.agnomemory.core.storage.StoreLockedException;
+import dev.agnomemory.core.storage.mapdb.BinaryIn.MalformedDataException;
 import java.io.Closeable;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
-import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.zip.CRC32C;
+import kotlin.Pair;
 import org.mapdb.BTreeMap;
 import org.mapdb.CC;
 import org.mapdb.DB;
-import org.mapdb.DBMaker;
+import org.mapdb.DBException;
 import org.mapdb.Serializer;
 import org.mapdb.StoreWAL;
+import org.mapdb.serializer.GroupSerializer;
 import org.mapdb.serializer.SerializerArrayTuple;
 import org.mapdb.volume.VolumeFactory;
 
 /**
- * The queryable MapDB index of a store, derived from the journal. Not thread-safe on its own: the storage
- * serializes writers and guards readers with a fair read/write lock (MapDB 3.1's newest-first iteration races
- * with writers, and its commit starves under concurrent reads).
+ * The queryable MapDB index of a store, derived from the journal. Holds no message text: a run keeps, per message,
+ * where in the journal the message is ({@link Pointer}), so the text is on disk once.
  *
- * <p>Maps (every value is bytes written by {@link Codec}):
- * <ul>
- *   <li>{@code sessions}: (userId, sessionId) → session state; a user's sessions are one key range;</li>
- *   <li>{@code runs}: (session number, run sequence) → run header;</li>
- *   <li>{@code runIds}: (session number, run id) → run sequence;</li>
- *   <li>{@code messages}: (session number, run sequence, index) → message; a run, and a session, is one key
- *       range, so appends touch only the end of the tree and reads of the last runs are range scans;</li>
- *   <li>{@code memories}: (userId, memoryId) → memory;</li>
- *   <li>{@code embeddings}: (userId, memoryId) → the memory's embedding;</li>
- *   <li>{@code memoryHistory}: (userId, memoryId, number) → one change of the memory, in order;</li>
- *   <li>{@code memoryVersions}: userId → the version of the user's memories;</li>
- *   <li>{@code meta}: format version, journal generation, last applied journal record, next session number, next
- *       version. Versions come from one counter for the whole store, so a version is never handed out twice.</li>
- * </ul>
+ * <p>Every value is bytes written by {@link Values}, followed by a CRC32C of the map, the key and the value: a value
+ * that was damaged on disk, or that sits under the wrong key, fails the check and raises
+ * {@link IndexDamagedException} instead of being returned. Any other failure of MapDB while reading (it throws
+ * assorted runtime exceptions on damaged files) is an {@link IndexDamagedException} too. The store answers either by
+ * rebuilding the index from the journal.
+ *
+ * <p>Maps: {@code keys} (user id, session id) → session number; {@code heads} number → {@link SessionHead};
+ * {@code details} number → {@link SessionDetails}; {@code runs} (number, sequence) → {@link RunEntry};
+ * {@code runIds} (number, run id) → sequence; {@code memories} and {@code embeddings} (user id, memory id);
+ * {@code history} (user id, memory id, version) → change; {@code memoryVersions} user id → version;
+ * {@code meta} → {@link IndexMeta}.
+ *
+ * <p>Not thread-safe for writes; the store serializes them and guards reads with a fair read/write lock (MapDB 3.1's
+ * commit starves under concurrent reads).
  */
 final class Index implements Closeable {
 
-    /** 2: session names, state, versions and metrics; run outcomes; memory agents and histories. */
-    static final long FORMAT_VERSION = 2;
+    /** 3: journal format 2, pointers instead of message text, checksummed values, store identity. */
+    static final long FORMAT_VERSION = 3;
 
-    private static final String META_FORMAT = "format";
-    private static final String META_GENERATION = "generation";
-    private static final String META_APPLIED = "appliedLsn";
-    private static final String META_NEXT_SID = "nextSid";
-    private static final String META_NEXT_VERSION = "nextVersion";
+    /** A value failed its checksum, or MapDB failed reading: the index cannot be trusted. */
+    static final class IndexDamagedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
 
+        IndexDamagedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private static final int KEYS = 1;
+    private static final int HEADS = 2;
+    private static final int DETAILS = 3;
+    private static final int RUNS = 4;
+    private static final int RUN_IDS = 5;
+    private static final int MEMORIES = 6;
+    private static final int EMBEDDINGS = 7;
+    private static final int HISTORY = 8;
+    private static final int MEMORY_VERSIONS = 9;
+    private static final int META = 10;
+    private static final String META_KEY = "meta";
+
+    private final Path file;
     private final DB db;
-    private final BTreeMap<String, Long> meta;
-    private final BTreeMap<Object[], byte[]> sessions;
+    private final BTreeMap<String, byte[]> meta;
+    private final BTreeMap<Object[], byte[]> keys;
+    private final BTreeMap<Long, byte[]> heads;
+    private final BTreeMap<Long, byte[]> details;
     private final BTreeMap<Object[], byte[]> runs;
-    private final BTreeMap<Object[], Long> runIds;
-    private final BTreeMap<Object[], byte[]> messages;
+    private final BTreeMap<Object[], byte[]> runIds;
     private final BTreeMap<Object[], byte[]> memories;
     private final BTreeMap<Object[], byte[]> embeddings;
-    private final BTreeMap<Object[], byte[]> memoryHistory;
-    private final BTreeMap<String, Long> memoryVersions;
+    private final BTreeMap<Object[], byte[]> history;
+    private final BTreeMap<String, byte[]> memoryVersions;
 
-    private Index(DB db) {
+    private static final GroupSerializer<Object[]> STRING_STRING = new SerializerArrayTuple(Serializer.STRING,
+            Serializer.STRING);
+    private static final GroupSerializer<Object[]> LONG_LONG = new SerializerArrayTuple(Serializer.LONG,
+            Serializer.LONG);
+    private static final GroupSerializer<Object[]> LONG_STRING = new SerializerArrayTuple(Serializer.LONG,
+            Serializer.STRING);
+    private static final GroupSerializer<Object[]> STRING_STRING_LONG = new SerializerArrayTuple(Serializer.STRING,
+            Serializer.STRING, Serializer.LONG);
+
+    private Index(Path file, DB db) {
+        this.file = file;
         this.db = db;
-        this.meta = db.treeMap("meta", Serializer.STRING, Serializer.LONG).createOrOpen();
-        this.sessions = db.treeMap("sessions")
-                .keySerializer(new SerializerArrayTuple(Serializer.STRING, Serializer.STRING))
-                .valueSerializer(Serializer.BYTE_ARRAY).createOrOpen();
-        this.runs = db.treeMap("runs")
-                .keySerializer(new SerializerArrayTuple(Serializer.LONG, Serializer.LONG))
-                .valueSerializer(Serializer.BYTE_ARRAY).createOrOpen();
-        this.runIds = db.treeMap("runIds")
-                .keySerializer(new SerializerArrayTuple(Serializer.LONG, Serializer.STRING))
-                .valueSerializer(Serializer.LONG).createOrOpen();
-        this.messages = db.treeMap("messages")
-                .keySerializer(new SerializerArrayTuple(Serializer.LONG, Serializer.LONG, Serializer.INTEGER))
-                .valueSerializer(Serializer.BYTE_ARRAY).valuesOutsideNodesEnable().createOrOpen();
-        this.memories = db.treeMap("memories")
-                .keySerializer(new SerializerArrayTuple(Serializer.STRING, Serializer.STRING))
-                .valueSerializer(Serializer.BYTE_ARRAY).valuesOutsideNodesEnable().createOrOpen();
-        this.embeddings = db.treeMap("embeddings")
-                .keySerializer(new SerializerArrayTuple(Serializer.STRING, Serializer.STRING))
-                .valueSerializer(Serializer.BYTE_ARRAY).valuesOutsideNodesEnable().createOrOpen();
-        this.memoryHistory = db.treeMap("memoryHistory")
-                .keySerializer(new SerializerArrayTuple(Serializer.STRING, Serializer.STRING, Serializer.LONG))
-                .valueSerializer(Serializer.BYTE_ARRAY).valuesOutsideNodesEnable().createOrOpen();
-        this.memoryVersions = db.treeMap("memoryVersions", Serializer.STRING, Serializer.LONG).createOrOpen();
+        this.meta = map(db, "meta", Serializer.STRING, false, null);
+        this.keys = map(db, "keys", STRING_STRING, false, null);
+        this.heads = map(db, "heads", Serializer.LONG, false, null);
+        this.details = map(db, "details", Serializer.LONG, true, null);
+        this.runs = map(db, "runs", LONG_LONG, false, null);
+        this.runIds = map(db, "runIds", LONG_STRING, false, null);
+        this.memories = map(db, "memories", STRING_STRING, true, null);
+        this.embeddings = map(db, "embeddings", STRING_STRING, true, null);
+        this.history = map(db, "history", STRING_STRING_LONG, true, null);
+        this.memoryVersions = map(db, "memoryVersions", Serializer.STRING, false, null);
+    }
+
+    /** Opens the named map, creating it empty, or from {@code sorted} entries in one pass when given. */
+    private static <K> BTreeMap<K, byte[]> map(DB db, String name, GroupSerializer<K> keySerializer,
+            boolean valuesOutside, List<Pair<K, byte[]>> sorted) {
+        DB.TreeMapMaker<K, byte[]> maker = db.treeMap(name).keySerializer(keySerializer)
+                .valueSerializer(Serializer.BYTE_ARRAY);
+        if (valuesOutside) {
+            maker = maker.valuesOutsideNodesEnable();
+        }
+        if (sorted == null) {
+            return maker.createOrOpen();
+        }
+        DB.TreeMapSink<K, byte[]> sink = maker.createFromSink();
+        for (Pair<K, byte[]> p : sorted) {
+            sink.put(p);
+        }
+        return sink.create();
     }
 
     /**
-     * Opens (or creates) a file index with transactions: changes reach the file only at {@link #commit()}.
-     * Commit right after creating the maps: MapDB breaks a map whose creation is rolled back (issue #934).
+     * Opens (or creates, empty) a file index with transactions: changes reach the file only at {@link #commit()}.
+     * Commits right after creating the maps: MapDB breaks a map whose creation is rolled back (issue #934).
+     *
+     * @param storeFile the store's file, for the message when another process holds the index
+     * @throws StoreLockedException when another process has the file open (MapDB's own file lock)
+     * @throws IndexDamagedException when MapDB cannot open it
      */
-    static Index openFile(Path file, VolumeFactory volumes) {
+    static Index openFile(Path file, Path storeFile, VolumeFactory volumes) {
         boolean exists = volumes.exists(file.toString());
-        StoreWAL store = StoreWAL.make(file.toString(), volumes, 0L, true, CC.STORE_DIRECT_CONC_SHIFT,
-                CC.PAGE_SIZE, 0L, false, false, false, true, false);
-        DB db;
+        DB db = openDb(file, storeFile, volumes);
         try {
-            db = new DB(store, exists, true, Index.class.getClassLoader(), 0);
-        } catch (RuntimeException e) {
-            store.close();
-            throw e;
-        }
-        try {
-            Index index = new Index(db);
+            Index index = new Index(file, db);
             if (!exists) {
-                index.meta.put(META_FORMAT, FORMAT_VERSION);
                 db.commit();
             }
             return index;
         } catch (RuntimeException e) {
             db.close();
-            throw e;
+            throw damaged("MapDB cannot open the maps of " + file, e);
         }
     }
 
-    /** An index that lives only in memory (the storage's in-memory mode). */
-    static Index inMemory() {
-        Index index = new Index(DBMaker.memoryDB().make());
-        index.meta.put(META_FORMAT, FORMAT_VERSION);
-        return index;
+    private static DB openDb(Path file, Path storeFile, VolumeFactory volumes) {
+        boolean exists = volumes.exists(file.toString());
+        StoreWAL store;
+        try {
+            store = StoreWAL.make(file.toString(), volumes, 0L, true, CC.STORE_DIRECT_CONC_SHIFT, CC.PAGE_SIZE, 0L,
+                    false, false, false, true, false);
+        } catch (DBException.FileLocked e) {
+            throw new StoreLockedException(storeFile, e);
+        } catch (RuntimeException e) {
+            throw damaged("MapDB cannot open " + file, e);
+        }
+        try {
+            return new DB(store, exists, true, Index.class.getClassLoader(), 0);
+        } catch (RuntimeException e) {
+            store.close();
+            throw damaged("MapDB cannot open " + file, e);
+        }
+    }
+
+    /**
+     * Starts a new index file: memories are written into it as they come (they are few and may be large), sessions
+     * and runs are loaded in key order at the end ({@link Builder#finish}), much faster than one put at a time.
+     */
+    static Builder build(Path file, Path storeFile, VolumeFactory volumes) {
+        try {
+            StoreFiles.deleteMapDbFiles(file);
+        } catch (java.io.IOException e) {
+            throw IoFailures.storage("Cannot remove the old", file, e);
+        }
+        return new Builder(file, openDb(file, storeFile, volumes));
+    }
+
+    /** A new index file being filled; see {@link #build}. */
+    static final class Builder implements Closeable {
+        private final Path file;
+        private final DB db;
+        final BTreeMap<Object[], byte[]> memories;
+        final BTreeMap<Object[], byte[]> embeddings;
+        final BTreeMap<Object[], byte[]> history;
+        final BTreeMap<String, byte[]> memoryVersions;
+        private boolean finished;
+
+        private Builder(Path file, DB db) {
+            this.file = file;
+            this.db = db;
+            this.memories = map(db, "memories", STRING_STRING, true, null);
+            this.embeddings = map(db, "embeddings", STRING_STRING, true, null);
+            this.history = map(db, "history", STRING_STRING_LONG, true, null);
+            this.memoryVersions = map(db, "memoryVersions", Serializer.STRING, false, null);
+        }
+
+        /** A target for the memory records of the journal, written straight into the new file. */
+        MemoryWriter memoryWriter() {
+            return new MemoryWriter(memories, embeddings, history, memoryVersions);
+        }
+
+        /**
+         * Loads the sessions and runs of {@code sessions} (a complete store in memory, its memories aside) and the
+         * meta, commits, and closes the file.
+         */
+        void finish(Overlay sessions, IndexMeta m) {
+            Content c = Content.of(sessions, m);
+            map(db, "meta", Serializer.STRING, false, c.meta);
+            map(db, "keys", STRING_STRING, false, c.keys);
+            map(db, "heads", Serializer.LONG, false, c.heads);
+            map(db, "details", Serializer.LONG, true, c.details);
+            map(db, "runs", LONG_LONG, false, c.runs);
+            map(db, "runIds", LONG_STRING, false, c.runIds);
+            db.commit();
+            finished = true;
+            db.close();
+            try {
+                StoreFiles.deleteWalFiles(file);
+            } catch (java.io.IOException e) {
+                throw IoFailures.storage("Cannot remove MapDB log files of", file, e);
+            }
+        }
+
+        /** Closes the file; one not {@link #finish finished} is deleted. */
+        @Override
+        public void close() {
+            if (finished) {
+                return;
+            }
+            try {
+                db.close();
+            } catch (RuntimeException e) {
+                // being discarded anyway
+            }
+            try {
+                StoreFiles.deleteMapDbFiles(file);
+            } catch (java.io.IOException e) {
+                // a leftover, deleted at the next open
+            }
+        }
+    }
+
+    /** Writes memory records into an index's memory maps, one put each. */
+    static final class MemoryWriter {
+        private final BTreeMap<Object[], byte[]> memories;
+        private final BTreeMap<Object[], byte[]> embeddings;
+        private final BTreeMap<Object[], byte[]> history;
+        private final BTreeMap<String, byte[]> memoryVersions;
+
+        private MemoryWriter(BTreeMap<Object[], byte[]> memories, BTreeMap<Object[], byte[]> embeddings,
+                BTreeMap<Object[], byte[]> history, BTreeMap<String, byte[]> memoryVersions) {
+            this.memories = memories;
+            this.embeddings = embeddings;
+            this.history = history;
+            this.memoryVersions = memoryVersions;
+        }
+
+        void putMemory(UserMemory m) {
+            Object[] k = {m.userId(), m.memoryId()};
+            memories.put(k, seal(MEMORIES, k, encode(o -> Values.writeMemory(o, m))));
+        }
+
+        void removeMemory(String userId, String memoryId) {
+            Object[] k = {userId, memoryId};
+            memories.remove(k);
+            embeddings.remove(k);
+        }
+
+        void putEmbedding(MemoryEmbedding e) {
+            Object[] k = {e.userId(), e.memoryId()};
+            embeddings.put(k, seal(EMBEDDINGS, k, encode(o -> Values.writeEmbedding(o, e))));
+        }
+
+        void removeEmbedding(String userId, String memoryId) {
+            embeddings.remove(new Object[] {userId, memoryId});
+        }
+
+        void putHistory(long version, MemoryChange c) {
+            Object[] k = {c.userId(), c.memoryId(), version};
+            history.put(k, seal(HISTORY, k, encode(o -> Values.writeMemoryChange(o, c))));
+        }
+
+        void wipeMemories(String userId) {
+            Object[] prefix = {userId};
+            for (BTreeMap<Object[], byte[]> map : List.of(memories, embeddings, history)) {
+                for (Object[] k : new ArrayList<>(map.prefixSubMap(prefix).keySet())) {
+                    map.remove(k);
+                }
+            }
+        }
+
+        void putMemoriesVersion(String userId, long version) {
+            memoryVersions.put(userId, seal(MEMORY_VERSIONS, userId, encode(o -> o.writeVarLong(version))));
+        }
+    }
+
+    private static IndexDamagedException damaged(String what, Throwable e) {
+        return e instanceof IndexDamagedException d ? d : new IndexDamagedException(what + " (" + e + ")", e);
+    }
+
+    Path file() {
+        return file;
+    }
+
+    // ---- checksummed values ----
+
+    private static byte[] seal(int map, Object key, byte[] value) {
+        byte[] out = java.util.Arrays.copyOf(value, value.length + 4);
+        Frame.putInt(out, value.length, checksum(map, key, value, value.length));
+        return out;
+    }
+
+    private static int checksum(int map, Object key, byte[] value, int length) {
+        BinaryOut k = new BinaryOut(64);
+        k.writeByte(map);
+        if (key instanceof Object[] parts) {
+            for (Object p : parts) {
+                writeKeyPart(k, p);
+            }
+        } else {
+            writeKeyPart(k, key);
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(k.array(), 0, k.size());
+        crc.update(value, 0, length);
+        return (int) crc.getValue();
+    }
+
+    private static void writeKeyPart(BinaryOut k, Object part) {
+        if (part instanceof Long l) {
+            k.writeVarLong(l);
+        } else {
+            k.writeText((String) part);
+        }
+    }
+
+    /** Checks and decodes a stored value; null stays null. */
+    private <T> T open(int map, Object key, byte[] stored, Function<BinaryIn, T> decode) {
+        if (stored == null) {
+            return null;
+        }
+        if (stored.length < 4 || checksum(map, key, stored, stored.length - 4)
+                != Frame.getInt(stored, stored.length - 4)) {
+            throw new IndexDamagedException("a value of the index " + file + " fails its checksum (map " + map
+                    + ", key " + describe(key) + ")", null);
+        }
+        try {
+            BinaryIn in = new BinaryIn(stored, 0, stored.length - 4);
+            T value = decode.apply(in);
+            in.expectEnd();
+            return value;
+        } catch (MalformedDataException | IllegalArgumentException e) {
+            throw new IndexDamagedException("a value of the index " + file + " matches its checksum but cannot be "
+                    + "decoded (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static String describe(Object key) {
+        return key instanceof Object[] parts ? java.util.Arrays.toString(parts) : String.valueOf(key);
+    }
+
+    private static byte[] encode(java.util.function.Consumer<BinaryOut> writer) {
+        BinaryOut out = new BinaryOut(128);
+        writer.accept(out);
+        return out.toByteArray();
+    }
+
+    /** Runs a read of MapDB, turning its failures on a damaged file into {@link IndexDamagedException}. */
+    private <T> T reading(java.util.function.Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (IndexDamagedException e) {
+            throw e;
+        } catch (RuntimeException | AssertionError e) {
+            throw damaged("MapDB failed reading " + file, e);
+        }
     }
 
     // ---- meta ----
 
-    long formatVersion() {
-        return meta.getOrDefault(META_FORMAT, -1L);
+    IndexMeta meta() {
+        return reading(() -> open(META, META_KEY, meta.get(META_KEY), IndexMeta::read));
     }
 
-    long generation() {
-        return meta.getOrDefault(META_GENERATION, -1L);
-    }
-
-    long appliedLsn() {
-        return meta.getOrDefault(META_APPLIED, -1L);
-    }
-
-    long nextSid() {
-        return meta.getOrDefault(META_NEXT_SID, 1L);
-    }
-
-    long nextVersion() {
-        return meta.getOrDefault(META_NEXT_VERSION, 1L);
-    }
-
-    /** Hands out the next version of the store-wide counter. Replaying the same records hands out the same ones. */
-    private long takeVersion() {
-        long v = nextVersion();
-        meta.put(META_NEXT_VERSION, v + 1);
-        return v;
-    }
-
-    void setCheckpoint(long generation, long appliedLsn) {
-        meta.put(META_GENERATION, generation);
-        meta.put(META_APPLIED, appliedLsn);
+    void setMeta(IndexMeta m) {
+        meta.put(META_KEY, seal(META, META_KEY, encode(m::write)));
     }
 
     void commit() {
         db.commit();
     }
 
+    private boolean closed;
+
     @Override
-    public void close() {
-        db.close();
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            db.close();
+        }
     }
 
     /**
-     * Touches every map once, so a store damaged where MapDB keeps its structure fails here, at open, and not
-     * later in a user's call.
+     * Touches every map once and checks the meta value, so a file damaged where MapDB keeps its structure fails
+     * here, at open, and not later in a user's call.
      */
     void verifyReadable() {
-        meta.size();
-        for (BTreeMap<?, ?> map : List.of(sessions, runs, runIds, messages, memories, embeddings, memoryHistory,
-                memoryVersions)) {
-            if (!map.isEmpty()) {
-                map.firstKey();
-                map.lastKey();
+        reading(() -> {
+            for (BTreeMap<?, ?> map : List.of(meta, keys, heads, details, runs, runIds, memories, embeddings, history,
+                    memoryVersions)) {
+                if (!map.isEmpty()) {
+                    map.firstKey();
+                    map.lastKey();
+                }
             }
-        }
+            return null;
+        });
     }
 
     // ---- reads ----
 
-    SessionState session(SessionKey key) {
-        byte[] bytes = sessions.get(sessionKey(key));
-        return bytes == null ? null : Codec.decodeSessionState(bytes);
+    Long sid(SessionKey key) {
+        Object[] k = {key.userId(), key.sessionId()};
+        return reading(() -> open(KEYS, k, keys.get(k), BinaryIn::readVarLong));
     }
 
-    /** Visits sessions of one user, or all when {@code userId} is null. */
-    void forEachSession(String userId, BiConsumer<SessionKey, SessionState> visitor) {
-        NavigableMap<Object[], byte[]> range = userId == null ? sessions : sessions.prefixSubMap(new Object[] {userId});
-        for (Map.Entry<Object[], byte[]> e : range.entrySet()) {
-            Object[] k = e.getKey();
-            visitor.accept(new SessionKey((String) k[0], (String) k[1]), Codec.decodeSessionState(e.getValue()));
-        }
+    SessionHead head(long sid) {
+        return reading(() -> open(HEADS, sid, heads.get(sid), Values::readHead));
     }
 
-    RunState run(long sid, long sequence) {
-        byte[] bytes = runs.get(new Object[] {sid, sequence});
-        return bytes == null ? null : Codec.decodeRunState(bytes);
+    SessionDetails details(long sid) {
+        return reading(() -> open(DETAILS, sid, details.get(sid), Values::readDetails));
     }
 
-    Long runSequence(long sid, String runId) {
-        return runIds.get(new Object[] {sid, runId});
+    RunEntry run(long sid, long sequence) {
+        Object[] k = {sid, sequence};
+        return reading(() -> open(RUNS, k, runs.get(k), Values::readRunEntry));
     }
 
-    /** Run headers with sequences in [from, to), ascending. */
-    List<Map.Entry<Long, RunState>> runs(long sid, long from, long to) {
-        List<Map.Entry<Long, RunState>> out = new ArrayList<>();
+    /** Runs with sequences in [from, to), ascending. */
+    NavigableMap<Long, RunEntry> runs(long sid, long from, long to) {
+        java.util.TreeMap<Long, RunEntry> out = new java.util.TreeMap<>();
         if (from >= to) {
             return out;
         }
-        for (Map.Entry<Object[], byte[]> e : runs.subMap(new Object[] {sid, from}, true, new Object[] {sid, to}, false)
-                .entrySet()) {
-            out.add(Map.entry((Long) e.getKey()[1], Codec.decodeRunState(e.getValue())));
-        }
-        return out;
+        return reading(() -> {
+            for (Map.Entry<Object[], byte[]> e : runs.subMap(new Object[] {sid, from}, true, new Object[] {sid, to},
+                    false).entrySet()) {
+                out.put((Long) e.getKey()[1], open(RUNS, e.getKey(), e.getValue(), Values::readRunEntry));
+            }
+            return out;
+        });
     }
 
-    /** The messages of one run, in order. */
-    List<Message> messages(long sid, long sequence) {
-        List<Message> out = new ArrayList<>();
-        for (byte[] bytes : messages.prefixSubMap(new Object[] {sid, sequence}).values()) {
-            out.add(Codec.decodeMessage(bytes));
-        }
-        return out;
+    Long runSequence(long sid, String runId) {
+        Object[] k = {sid, runId};
+        return reading(() -> open(RUN_IDS, k, runIds.get(k), BinaryIn::readVarLong));
     }
 
-    /** The messages from one position to another, both included, in order. */
-    List<Message> messagesBetween(long sid, MessagePosition from, MessagePosition to) {
-        List<Message> out = new ArrayList<>();
-        for (byte[] bytes : messages.subMap(new Object[] {sid, from.runSequence(), from.index()}, true,
-                new Object[] {sid, to.runSequence(), to.index()}, true).values()) {
-            out.add(Codec.decodeMessage(bytes));
-        }
-        return out;
+    /** Visits the heads of one user's sessions, or of all when {@code userId} is null. */
+    void forEachHead(String userId, Consumer<SessionHead> visitor) {
+        reading(() -> {
+            if (userId == null) {
+                for (Map.Entry<Long, byte[]> e : heads.entrySet()) {
+                    visitor.accept(open(HEADS, e.getKey(), e.getValue(), Values::readHead));
+                }
+            } else {
+                for (Map.Entry<Object[], byte[]> e : keys.prefixSubMap(new Object[] {userId}).entrySet()) {
+                    long sid = open(KEYS, e.getKey(), e.getValue(), BinaryIn::readVarLong);
+                    SessionHead h = head(sid);
+                    if (h == null) {
+                        throw new IndexDamagedException("session number " + sid + " of " + describe(e.getKey())
+                                + " has no head in " + file, null);
+                    }
+                    visitor.accept(h);
+                }
+            }
+            return null;
+        });
     }
 
     UserMemory memory(String userId, String memoryId) {
-        byte[] bytes = memories.get(new Object[] {userId, memoryId});
-        return bytes == null ? null : Codec.decodeMemory(bytes);
+        Object[] k = {userId, memoryId};
+        return reading(() -> open(MEMORIES, k, memories.get(k), Values::readMemory));
     }
 
-    /** Memories of one user, or all when {@code userId} is null. */
-    List<UserMemory> memories(String userId) {
-        NavigableMap<Object[], byte[]> range = userId == null ? memories : memories.prefixSubMap(new Object[] {userId});
-        List<UserMemory> out = new ArrayList<>();
-        for (byte[] bytes : range.values()) {
-            out.add(Codec.decodeMemory(bytes));
-        }
-        return out;
+    /** Memories of one user, by memory id. */
+    Map<String, UserMemory> memories(String userId) {
+        return reading(() -> {
+            Map<String, UserMemory> out = new java.util.LinkedHashMap<>();
+            for (Map.Entry<Object[], byte[]> e : memories.prefixSubMap(new Object[] {userId}).entrySet()) {
+                out.put((String) e.getKey()[1], open(MEMORIES, e.getKey(), e.getValue(), Values::readMemory));
+            }
+            return out;
+        });
     }
 
-    /** Embeddings of one user's memories, or of everyone's when {@code userId} is null. */
-    List<MemoryEmbedding> embeddings(String userId) {
-        NavigableMap<Object[], byte[]> range = userId == null ? embeddings
-                : embeddings.prefixSubMap(new Object[] {userId});
-        List<MemoryEmbedding> out = new ArrayList<>();
-        for (byte[] bytes : range.values()) {
-            out.add(Codec.decodeEmbedding(bytes));
-        }
-        return out;
+    Map<String, MemoryEmbedding> embeddings(String userId) {
+        return reading(() -> {
+            Map<String, MemoryEmbedding> out = new java.util.LinkedHashMap<>();
+            for (Map.Entry<Object[], byte[]> e : embeddings.prefixSubMap(new Object[] {userId}).entrySet()) {
+                out.put((String) e.getKey()[1], open(EMBEDDINGS, e.getKey(), e.getValue(), Values::readEmbedding));
+            }
+            return out;
+        });
     }
 
-    long memoriesVersion(String userId) {
-        return memoryVersions.getOrDefault(userId, 0L);
-    }
-
-    /** Visits the memory version of every user who ever had memories. */
-    void forEachMemoriesVersion(BiConsumer<String, Long> visitor) {
-        memoryVersions.forEach(visitor);
+    /** The history of one memory, by version. */
+    NavigableMap<Long, MemoryChange> history(String userId, String memoryId) {
+        return reading(() -> {
+            java.util.TreeMap<Long, MemoryChange> out = new java.util.TreeMap<>();
+            for (Map.Entry<Object[], byte[]> e : history.prefixSubMap(new Object[] {userId, memoryId}).entrySet()) {
+                out.put((Long) e.getKey()[2], open(HISTORY, e.getKey(), e.getValue(), Values::readMemoryChange));
+            }
+            return out;
+        });
     }
 
     /** Whether the user has memories, or a history of memories that are gone. */
     boolean hasMemoryData(String userId) {
         Object[] prefix = {userId};
-        return !memories.prefixSubMap(prefix).isEmpty() || !memoryHistory.prefixSubMap(prefix).isEmpty();
+        return reading(() -> !memories.prefixSubMap(prefix).isEmpty() || !history.prefixSubMap(prefix).isEmpty());
     }
 
-    /** The history of one memory, in order. */
-    List<MemoryChange> memoryHistory(String userId, String memoryId) {
-        List<MemoryChange> out = new ArrayList<>();
-        for (byte[] bytes : memoryHistory.prefixSubMap(new Object[] {userId, memoryId}).values()) {
-            out.add(Codec.decodeMemoryChange(bytes));
-        }
-        return out;
+    /** @return the version, or null when the user never had memories */
+    Long memoriesVersion(String userId) {
+        return reading(() -> open(MEMORY_VERSIONS, userId, memoryVersions.get(userId), BinaryIn::readVarLong));
     }
 
-    /** Visits every history entry of every memory, with its number. */
-    void forEachMemoryChange(BiConsumer<Long, MemoryChange> visitor) {
-        for (Map.Entry<Object[], byte[]> e : memoryHistory.entrySet()) {
-            visitor.accept((Long) e.getKey()[2], Codec.decodeMemoryChange(e.getValue()));
-        }
+    // ---- writes (a checkpoint applying the store's recent changes) ----
+
+    void putSid(SessionKey key, long sid) {
+        Object[] k = {key.userId(), key.sessionId()};
+        keys.put(k, seal(KEYS, k, encode(o -> o.writeVarLong(sid))));
     }
 
-    // ---- writes ----
+    void removeSid(SessionKey key) {
+        keys.remove(new Object[] {key.userId(), key.sessionId()});
+    }
 
-    /** Applies one journal record. Records were validated before they were journaled, so this only stores. */
-    void apply(JournalRecord record) {
-        if (record instanceof MessageAppended r) {
-            SessionState s = required(r.key());
-            messages.put(new Object[] {s.sid(), r.runSequence(), r.index()}, Codec.encodeMessage(r.message()));
-            putSession(r.key(), s.withMessageAppended(r.at(), takeVersion()));
-        } else if (record instanceof RunStarted r) {
-            SessionState s = required(r.key());
-            runs.put(new Object[] {s.sid(), r.runSequence()}, Codec.encodeRunState(RunState.started(r.runId(),
-                    r.at())));
-            runIds.put(new Object[] {s.sid(), r.runId()}, r.runSequence());
-            putSession(r.key(), s.withRunStarted(r.runId(), r.at(), takeVersion()));
-        } else if (record instanceof RunFinished r) {
-            SessionState s = required(r.key());
-            Object[] runKey = {s.sid(), r.runSequence()};
-            runs.put(runKey, Codec.encodeRunState(Codec.decodeRunState(runs.get(runKey)).finished(r.outcome(),
-                    r.at())));
-            putSession(r.key(), s.withRunFinished(r.outcome().metrics(), r.at(), takeVersion()));
-        } else if (record instanceof SessionCreated r) {
-            putSession(r.key(), SessionState.created(r.sid(), r.agentId(), r.at(), takeVersion()));
-            advanceSid(r.sid());
-        } else if (record instanceof SessionDataSet r) {
-            putSession(r.key(), required(r.key()).withData(r.data(), r.at(), takeVersion()));
-        } else if (record instanceof SessionStateSet r) {
-            putSession(r.key(), required(r.key()).withState(r.state(), r.at(), takeVersion()));
-        } else if (record instanceof SessionRenamed r) {
-            putSession(r.key(), required(r.key()).withName(r.name(), r.at(), takeVersion()));
-        } else if (record instanceof SummarySaved r) {
-            putSession(r.key(), required(r.key()).withSummary(r.summary(), r.at(), takeVersion()));
-        } else if (record instanceof SessionDeleted r) {
-            SessionState s = session(r.key());
-            if (s != null) {
-                Object[] prefix = {s.sid()};
-                removeAll(messages, prefix);
-                removeAll(runs, prefix);
-                removeAll(runIds, prefix);
-                sessions.remove(sessionKey(r.key()));
+    void putHead(SessionHead h) {
+        heads.put(h.sid(), seal(HEADS, h.sid(), encode(o -> Values.writeHead(o, h))));
+    }
+
+    /**
+     * Removes a deleted session's head and details. Its runs stay, unreachable (no head leads to them, and session
+     * numbers are never reused), until compaction rewrites the index without them: removing a long session's runs
+     * one by one would hold up the checkpoint.
+     */
+    void removeSession(long sid) {
+        heads.remove(sid);
+        details.remove(sid);
+    }
+
+    void putDetails(long sid, SessionDetails d) {
+        details.put(sid, seal(DETAILS, sid, encode(o -> Values.writeDetails(o, d))));
+    }
+
+    void putRun(long sid, long sequence, RunEntry run) {
+        Object[] k = {sid, sequence};
+        runs.put(k, seal(RUNS, k, encode(o -> Values.writeRunEntry(o, run))));
+    }
+
+    void putRunId(long sid, String runId, long sequence) {
+        Object[] k = {sid, runId};
+        runIds.put(k, seal(RUN_IDS, k, encode(o -> o.writeVarLong(sequence))));
+    }
+
+    /** Writes memory records into this index (a checkpoint applying the store's recent changes). */
+    MemoryWriter memoryWriter() {
+        return new MemoryWriter(memories, embeddings, history, memoryVersions);
+    }
+
+    // ---- bulk content ----
+
+    /** The sessions and runs of a new index, sorted by key for MapDB's bulk load. */
+    static final class Content {
+        final List<Pair<String, byte[]>> meta = new ArrayList<>();
+        final List<Pair<Object[], byte[]>> keys = new ArrayList<>();
+        final List<Pair<Long, byte[]>> heads = new ArrayList<>();
+        final List<Pair<Long, byte[]>> details = new ArrayList<>();
+        final List<Pair<Object[], byte[]>> runs = new ArrayList<>();
+        final List<Pair<Object[], byte[]>> runIds = new ArrayList<>();
+
+        /** The sessions and runs of a complete store in memory (no layer below it), sorted. */
+        static Content of(Overlay store, IndexMeta m) {
+            Content c = new Content();
+            c.meta.add(new Pair<>(META_KEY, seal(META, META_KEY, encode(m::write))));
+            List<SessionKey> sessionKeys = new ArrayList<>();
+            store.sids.forEach((k, sid) -> {
+                if (store.findHead(sid) instanceof SessionHead) {
+                    sessionKeys.add(k);
+                }
+            });
+            sessionKeys.sort(Comparator.comparing(SessionKey::userId).thenComparing(SessionKey::sessionId));
+            for (SessionKey k : sessionKeys) {
+                long sid = store.sids.get(k);
+                Object[] key = {k.userId(), k.sessionId()};
+                c.keys.add(new Pair<>(key, seal(KEYS, key, encode(o -> o.writeVarLong(sid)))));
             }
-        } else if (record instanceof MemorySaved r) {
-            UserMemory m = r.memory();
-            memories.put(new Object[] {m.userId(), m.memoryId()}, Codec.encodeMemory(m));
-            long version = takeVersion();
-            memoryVersions.put(m.userId(), version);
-            if (r.change() != null) {
-                memoryHistory.put(new Object[] {m.userId(), m.memoryId(), version},
-                        Codec.encodeMemoryChange(r.change()));
+            List<Long> sids = new ArrayList<>(store.heads.keySet());
+            sids.sort(null);
+            for (long sid : sids) {
+                SessionHead h = store.heads.get(sid);
+                c.heads.add(new Pair<>(sid, seal(HEADS, sid, encode(o -> Values.writeHead(o, h)))));
+                SessionDetails d = store.details.get(sid);
+                if (d != null) {
+                    c.details.add(new Pair<>(sid, seal(DETAILS, sid, encode(o -> Values.writeDetails(o, d)))));
+                }
+                java.util.TreeMap<Long, RunEntry> sessionRuns = store.runs.get(sid);
+                if (sessionRuns != null) {
+                    sessionRuns.forEach((seq, run) -> {
+                        Object[] key = {sid, seq};
+                        c.runs.add(new Pair<>(key, seal(RUNS, key, encode(o -> Values.writeRunEntry(o, run)))));
+                    });
+                }
+                Map<String, Long> ids = store.runIds.get(sid);
+                if (ids != null) {
+                    new java.util.TreeMap<>(ids).forEach((runId, seq) -> {
+                        Object[] key = {sid, runId};
+                        c.runIds.add(new Pair<>(key, seal(RUN_IDS, key, encode(o -> o.writeVarLong(seq)))));
+                    });
+                }
             }
-        } else if (record instanceof EmbeddingSaved r) {
-            embeddings.put(new Object[] {r.embedding().userId(), r.embedding().memoryId()},
-                    Codec.encodeEmbedding(r.embedding()));
-        } else if (record instanceof MemoryDeleted r) {
-            memories.remove(new Object[] {r.userId(), r.memoryId()});
-            embeddings.remove(new Object[] {r.userId(), r.memoryId()});
-            long version = takeVersion();
-            memoryVersions.put(r.userId(), version);
-            if (r.change() != null) {
-                memoryHistory.put(new Object[] {r.userId(), r.memoryId(), version},
-                        Codec.encodeMemoryChange(r.change()));
-            }
-        } else if (record instanceof UserMemoriesDeleted r) {
-            removeAll(memories, new Object[] {r.userId()});
-            removeAll(embeddings, new Object[] {r.userId()});
-            removeAll(memoryHistory, new Object[] {r.userId()});
-            memoryVersions.put(r.userId(), takeVersion());
-        } else if (record instanceof SessionRestored r) {
-            SessionState state = r.state();
-            if (state.version() == 0) {
-                // written by a format that had no versions
-                state = state.withData(state.data(), state.updatedAt(), takeVersion());
-            }
-            putSession(r.key(), state);
-            advanceSid(state.sid());
-            advanceVersion(state.version());
-        } else if (record instanceof RunRestored r) {
-            long sid = required(r.key()).sid();
-            runs.put(new Object[] {sid, r.runSequence()}, Codec.encodeRunState(r.run()));
-            runIds.put(new Object[] {sid, r.run().runId()}, r.runSequence());
-            int i = 0;
-            for (Message m : r.messages()) {
-                messages.put(new Object[] {sid, r.runSequence(), i++}, Codec.encodeMessage(m));
-            }
-        } else if (record instanceof MemoryRestored r) {
-            UserMemory m = r.memory();
-            memories.put(new Object[] {m.userId(), m.memoryId()}, Codec.encodeMemory(m));
-        } else if (record instanceof MemoriesVersionRestored r) {
-            memoryVersions.put(r.userId(), r.version());
-            advanceVersion(r.version());
-        } else if (record instanceof MemoryHistoryRestored r) {
-            MemoryChange c = r.change();
-            memoryHistory.put(new Object[] {c.userId(), c.memoryId(), r.sequence()}, Codec.encodeMemoryChange(c));
-            advanceVersion(r.sequence());
-        } else if (record instanceof CountersRestored r) {
-            advanceSid(r.nextSid() - 1);
-            advanceVersion(r.nextVersion() - 1);
-        } else if (record instanceof CheckpointBegin || record instanceof CheckpointEnd) {
-            // markers of the journal, nothing to index
-        } else {
-            throw new IllegalArgumentException("unknown record " + record);
+            return c;
         }
-    }
-
-    private SessionState required(SessionKey key) {
-        SessionState s = session(key);
-        if (s == null) {
-            throw new IllegalStateException("journal refers to unknown session " + key);
-        }
-        return s;
-    }
-
-    private void putSession(SessionKey key, SessionState state) {
-        sessions.put(sessionKey(key), Codec.encodeSessionState(state));
-    }
-
-    private void advanceSid(long sid) {
-        if (sid >= nextSid()) {
-            meta.put(META_NEXT_SID, sid + 1);
-        }
-    }
-
-    private void advanceVersion(long version) {
-        if (version >= nextVersion()) {
-            meta.put(META_NEXT_VERSION, version + 1);
-        }
-    }
-
-    private static <V> int removeAll(BTreeMap<Object[], V> map, Object[] prefix) {
-        List<Object[]> keys = new ArrayList<>(map.prefixSubMap(prefix).keySet());
-        for (Object[] k : keys) {
-            map.remove(k);
-        }
-        return keys.size();
-    }
-
-    private static Object[] sessionKey(SessionKey key) {
-        return new Object[] {key.userId(), key.sessionId()};
     }
 }

@@ -12,55 +12,31 @@ import dev.agnomemory.core.Session;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.SessionSummary;
 import dev.agnomemory.core.UserMemory;
-import dev.agnomemory.core.internal.JsonText;
 import dev.agnomemory.core.internal.Require;
 import dev.agnomemory.core.storage.MemoryStorage;
 import dev.agnomemory.core.storage.SessionFilter;
 import dev.agnomemory.core.storage.StorageException;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.MemoryDeleted;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.MemorySaved;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.MessageAppended;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.RunFinished;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.RunStarted;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.SessionCreated;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.SessionDataSet;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.SessionDeleted;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.SessionRenamed;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.SessionStateSet;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.SummarySaved;
-import dev.agnomemory.core.storage.mapdb.JournalRecord.UserMemoriesDeleted;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Spliterator;
 import java.util.Spliterators;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
-import java.util.function.Function;
-import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.mapdb.volume.VolumeFactory;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The embedded default {@link MemoryStorage}: a MapDB file made crash-safe by a journal of its own.
+ * The embedded default {@link MemoryStorage}: a journal of its own, made crash-safe by checksums and forced writes,
+ * with a MapDB file as the index that answers queries.
  *
  * <pre>{@code
  * try (MapDbStorage storage = MapDbStorage.open(Path.of("agent-memory.db"))) {
@@ -74,24 +50,25 @@ import org.slf4j.LoggerFactory;
  *
  * <p>How it keeps data safe (details in {@code docs/storage.md}):
  * <ul>
- *   <li><b>Journal first.</b> Every write is appended to {@code <file>.journal} as a checksummed frame and forced
- *       to disk before the method returns; concurrent writers share one flush (group commit). The journal is the
- *       source of truth.</li>
- *   <li><b>MapDB is the index.</b> The same write is applied to the MapDB file {@code <file>}, which answers
- *       reads. It is committed in checkpoints (every {@link Builder#checkpointEvery(int)} records, and at close),
- *       bracketed by begin/end markers in the journal.</li>
- *   <li><b>Recovery at open.</b> MapDB 3.1 never replays its own write-ahead log, so a process killed inside its
- *       commit can leave the file unreadable. Here a checkpoint whose end marker is missing, or an index MapDB
- *       cannot read, is rebuilt from the journal (logged as a warning); an intact index is caught up from the
- *       records after its checkpoint. No acknowledged write is lost.</li>
- *   <li><b>Deletes are purged.</b> Deleting a session or memories writes a delete record; within
+ *   <li><b>Journal first.</b> Every write is a checksummed frame in the journal ({@code <file>.journal-NNNNNNNN}
+ *       segments), forced to disk ({@code fdatasync}) before the method returns; concurrent writers share one flush
+ *       (group commit). The journal is the source of truth and holds each message's text once.</li>
+ *   <li><b>MapDB is the index.</b> Recent writes are held in memory; checkpoints (every
+ *       {@link Builder#checkpointEvery(int)} records, and at close) write them into the MapDB file {@code <file>},
+ *       which keeps where each message is in the journal, with a checksum on every value.</li>
+ *   <li><b>Open.</b> Reads the journal from the index's last checkpoint on, so opening takes time in proportion to
+ *       what was written since, not to the store's history. An index that cannot be trusted (a checkpoint cut off,
+ *       a damaged value) is rebuilt from the journal. Files that do not belong together (another store's index, a
+ *       journal older than its index, damage in an acknowledged write) are refused with a
+ *       {@link dev.agnomemory.core.storage.StoreFormatException}, nothing changed.</li>
+ *   <li><b>Deletes are purged.</b> Deleting a session or memories removes them from reads at once and, within
  *       {@link Builder#purgeDelay(Duration)} (default 1 minute), at {@link #close()}, or at the next open if the
- *       process stopped first, the journal and the index are rewritten without the deleted content.</li>
- *   <li><b>One process.</b> {@code <file>.lock} is locked while the store is open; a second open fails with
- *       {@link dev.agnomemory.core.storage.StoreLockedException}.</li>
- *   <li><b>Locking.</b> Writers are serialized (so one session's messages never interleave) and readers share a
- *       fair read/write lock with them: MapDB's newest-first reads race with its writers, and its commit starves
- *       under reads.</li>
+ *       process stopped first, from every file: a compaction rewrites the journal and the index in the background
+ *       while writers go on.</li>
+ *   <li><b>One writing process.</b> {@code <file>.lock} and the active journal segment are locked while the store
+ *       is open; a second open fails with {@link dev.agnomemory.core.storage.StoreLockedException}.
+ *       {@link #openReadOnly(Path)} reads a store without writing anything, also while another process writes
+ *       it.</li>
  * </ul>
  *
  * <p>Thread-safe. A write that fails with an I/O error leaves the storage failed: later calls throw
@@ -99,91 +76,51 @@ import org.slf4j.LoggerFactory;
  */
 public final class MapDbStorage implements MemoryStorage {
 
-    private static final Logger log = LoggerFactory.getLogger(MapDbStorage.class);
     private static final int RUN_PAGE = 64;
-    private static final int SNAPSHOT_BATCH = 256;
+    private static final Comparator<Session> NEWEST_FIRST = Comparator.comparing(Session::updatedAt)
+            .thenComparing(Session::createdAt).reversed()
+            .thenComparing(Session::userId).thenComparing(Session::sessionId);
 
-    private final StoreFiles files;
-    private final Clock clock;
-    private final int checkpointEvery;
-    private final Duration purgeDelay;
-    private final VolumeFactory volumes;
+    private final Engine engine;
+    private final StateView view;
+    private final Path file;
 
-    /** Serializes writers, checkpoints and compaction; held while a write is journaled and indexed. */
-    private final ReentrantLock writer = new ReentrantLock();
-    /** Readers against index changes; fair so neither side starves. */
-    private final ReentrantReadWriteLock indexLock = new ReentrantReadWriteLock(true);
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private final ScheduledExecutorService maintenance;
-    private final StoreLock lock;
-
-    private Index index;
-    private Journal journal;
-    /** Journal lsn of the last record applied to the index, and of the last one the index committed. */
-    private volatile long indexedLsn;
-    private volatile long committedLsn;
-    private volatile Throwable failure;
-    private final AtomicBoolean checkpointScheduled = new AtomicBoolean();
-    private final AtomicBoolean purgeScheduled = new AtomicBoolean();
-    private volatile boolean purgePending;
-
-    private MapDbStorage(Builder b) {
-        this.clock = b.clock;
-        this.checkpointEvery = b.checkpointEvery;
-        this.purgeDelay = b.purgeDelay;
-        this.volumes = b.volumes;
-        if (b.file == null) {
-            this.files = null;
-            this.lock = null;
-            this.maintenance = null;
-            this.index = Index.inMemory();
-            return;
-        }
-        this.files = StoreFiles.of(b.file);
-        this.lock = StoreLock.acquire(files.lock(), files.index());
-        try {
-            StoreOpener.Opened opened = new StoreOpener(files, volumes, b.createIfMissing).open();
-            this.index = opened.index();
-            this.journal = opened.journal();
-            this.indexedLsn = journal.lastLsn();
-            this.committedLsn = opened.committedLsn();
-            this.purgePending = opened.purgePending();
-        } catch (RuntimeException | Error e) {
-            lock.releaseAfterFailedOpen();
-            throw e;
-        }
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "agno-memory-maintenance " + files.index().getFileName());
-            t.setDaemon(true);
-            return t;
-        });
-        // close() purges and checkpoints itself; a delayed purge must not hold it up.
-        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        this.maintenance = executor;
-        if (purgePending) {
-            log.info("Store {} has deleted content not yet purged from its files; purging now", files.index());
-            schedulePurge(Duration.ZERO);
-        }
-        if (indexedLsn - committedLsn >= checkpointEvery) {
-            scheduleCheckpoint();
-        }
+    private MapDbStorage(Engine engine, Path file) {
+        this.engine = engine;
+        this.view = engine.view();
+        this.file = file;
     }
 
     /**
      * Opens the store at {@code file} with default settings, creating it when neither the file nor its journal
      * exists.
      *
-     * @param file the MapDB file; the journal and lock file are created beside it
+     * @param file the MapDB file; the journal segments and the lock file are created beside it
      * @return the open storage
      * @throws dev.agnomemory.core.storage.StoreLockedException when another process has the store open
-     * @throws dev.agnomemory.core.storage.StoreFormatException when the file is not a store this version can open
+     * @throws dev.agnomemory.core.storage.StoreFormatException when the files are not a store this version can open
      */
     public static MapDbStorage open(Path file) {
         return builder().file(file).build();
     }
 
     /**
-     * A storage that keeps everything in memory (MapDB's memory store), for tests and short-lived agents.
+     * Opens an existing store for reading only: nothing is written, rebuilt or purged, so it works on read-only
+     * media and while another process has the store open for writing. It reads the journal into memory (the places
+     * of messages, not their text) and shows the store as it was when opened. Writes throw
+     * {@link UnsupportedOperationException}.
+     *
+     * @param file the store's MapDB file, as the writing process names it
+     * @return the storage
+     * @throws StorageException when there is no store at {@code file}
+     * @throws dev.agnomemory.core.storage.StoreFormatException when the files are not a store this version can read
+     */
+    public static MapDbStorage openReadOnly(Path file) {
+        return builder().file(file).readOnly(true).build();
+    }
+
+    /**
+     * A storage that keeps everything in memory, for tests and short-lived agents.
      *
      * @return the storage
      */
@@ -204,28 +141,24 @@ public final class MapDbStorage implements MemoryStorage {
         if (agentId != null) {
             Require.notBlank(agentId, "agentId");
         }
-        return write(() -> {
-            SessionState existing = index.session(key);
-            if (existing != null) {
-                return Planned.of(List.of(), existing.toSession(key));
-            }
-            return Planned.then(List.of(new SessionCreated(key, index.nextSid(), agentId, clock.instant())),
-                    () -> index.session(key).toSession(key));
-        });
+        return engine.write(p -> p.getOrCreateSession(key, agentId));
     }
 
     @Override
     public Optional<Session> session(SessionKey key) {
         Require.notNull(key, "key");
-        return read(() -> Optional.ofNullable(index.session(key)).map(s -> s.toSession(key)));
+        return engine.read(() -> {
+            SessionHead h = view.head(key);
+            return h == null ? Optional.empty() : Optional.of(h.toSession(view.details(h.sid())));
+        });
     }
 
     @Override
     public OptionalLong sessionVersion(SessionKey key) {
         Require.notNull(key, "key");
-        return read(() -> {
-            SessionState s = index.session(key);
-            return s == null ? OptionalLong.empty() : OptionalLong.of(s.version());
+        return engine.read(() -> {
+            SessionHead h = view.head(key);
+            return h == null ? OptionalLong.empty() : OptionalLong.of(h.version());
         });
     }
 
@@ -233,21 +166,14 @@ public final class MapDbStorage implements MemoryStorage {
     public Optional<Session> updateSessionData(SessionKey key, UnaryOperator<Map<String, String>> update) {
         Require.notNull(key, "key");
         Require.notNull(update, "update");
-        return updateSession(key, s -> {
-            Map<String, String> data = Require.copyOf(Require.notNull(update.apply(s.data()), "updated data"),
-                    "updated data");
-            return data.equals(s.data()) ? null : new SessionDataSet(key, data, clock.instant());
-        });
+        return engine.write(p -> p.updateSessionData(key, update));
     }
 
     @Override
     public Optional<Session> updateSessionState(SessionKey key, UnaryOperator<String> update) {
         Require.notNull(key, "key");
         Require.notNull(update, "update");
-        return updateSession(key, s -> {
-            String state = JsonText.requireObject(update.apply(s.state()), "updated state");
-            return state.equals(s.state()) ? null : new SessionStateSet(key, state, clock.instant());
-        });
+        return engine.write(p -> p.updateSessionState(key, update));
     }
 
     @Override
@@ -256,52 +182,35 @@ public final class MapDbStorage implements MemoryStorage {
         if (name != null) {
             Require.notBlank(name, "name");
         }
-        return updateSession(key, s -> Objects.equals(name, s.name()) ? null
-                : new SessionRenamed(key, name, clock.instant()));
-    }
-
-    /**
-     * An atomic read-modify-write of one session: {@code change} gets the current state and returns the record that
-     * changes it, or null for no change.
-     */
-    private Optional<Session> updateSession(SessionKey key, Function<SessionState, JournalRecord> change) {
-        return write(() -> {
-            SessionState s = index.session(key);
-            if (s == null) {
-                return Planned.of(List.of(), Optional.<Session>empty());
-            }
-            JournalRecord record = change.apply(s);
-            return record == null ? Planned.of(List.of(), Optional.of(s.toSession(key)))
-                    : Planned.then(List.of(record), () -> Optional.of(index.session(key).toSession(key)));
-        });
+        return engine.write(p -> p.renameSession(key, name));
     }
 
     @Override
     public List<Session> sessions(SessionFilter filter) {
         Require.notNull(filter, "filter");
-        return read(() -> {
-            List<Session> out = new ArrayList<>();
-            index.forEachSession(filter.userId().orElse(null), (key, state) -> {
-                if (filter.agentId().isEmpty() || filter.agentId().get().equals(state.agentId())) {
-                    out.add(state.toSession(key));
+        return engine.read(() -> {
+            List<SessionHead> heads = new ArrayList<>();
+            for (SessionHead h : view.heads(filter.userId().orElse(null))) {
+                if (filter.agentId().isEmpty() || filter.agentId().get().equals(h.agentId())) {
+                    heads.add(h);
                 }
-            });
+            }
+            heads.sort(Comparator.comparing(SessionHead::updatedAt).thenComparing(SessionHead::createdAt).reversed()
+                    .thenComparing(h -> h.key().userId()).thenComparing(h -> h.key().sessionId()));
+            int from = Math.min(filter.offset(), heads.size());
+            List<Session> out = new ArrayList<>();
+            for (SessionHead h : heads.subList(from, (int) Math.min(heads.size(), (long) from + filter.limit()))) {
+                out.add(h.toSession(view.details(h.sid())));
+            }
             out.sort(NEWEST_FIRST);
-            int from = Math.min(filter.offset(), out.size());
-            return List.copyOf(out.subList(from, (int) Math.min(out.size(), (long) from + filter.limit())));
+            return List.copyOf(out);
         });
     }
-
-    private static final Comparator<Session> NEWEST_FIRST = Comparator.comparing(Session::updatedAt)
-            .thenComparing(Session::createdAt).reversed()
-            .thenComparing(Session::userId).thenComparing(Session::sessionId);
 
     @Override
     public boolean deleteSession(SessionKey key) {
         Require.notNull(key, "key");
-        return write(() -> index.session(key) == null
-                ? Planned.of(List.of(), false)
-                : Planned.of(List.of(new SessionDeleted(key)), true));
+        return engine.write(p -> p.deleteSession(key));
     }
 
     // ---- runs ----
@@ -314,35 +223,7 @@ public final class MapDbStorage implements MemoryStorage {
         if (batch.isEmpty()) {
             throw new IllegalArgumentException("messages must not be empty");
         }
-        return write(() -> {
-            SessionState s = existing(key);
-            Instant now = clock.instant();
-            List<JournalRecord> records = new ArrayList<>(batch.size() + 1);
-            long sequence;
-            int first;
-            if (runId.equals(s.currentRunId())) {
-                if (s.currentRunFinished()) {
-                    throw new IllegalStateException("Run " + runId + " of " + describe(key)
-                            + " is already finished; start a new run with a new run id");
-                }
-                sequence = s.runCount() - 1;
-                first = s.currentRunMessages();
-            } else {
-                if (index.runSequence(s.sid(), runId) != null) {
-                    throw new IllegalStateException("Run " + runId + " is an earlier run of " + describe(key)
-                            + "; only the current run can take messages");
-                }
-                sequence = s.runCount();
-                first = 0;
-                records.add(new RunStarted(key, sequence, runId, now));
-            }
-            List<MessagePosition> positions = new ArrayList<>(batch.size());
-            for (int i = 0; i < batch.size(); i++) {
-                records.add(new MessageAppended(key, sequence, first + i, batch.get(i), now));
-                positions.add(new MessagePosition(sequence, first + i));
-            }
-            return Planned.of(records, List.copyOf(positions));
-        });
+        return engine.write(p -> p.appendMessages(key, runId, batch));
     }
 
     @Override
@@ -350,29 +231,16 @@ public final class MapDbStorage implements MemoryStorage {
         Require.notNull(key, "key");
         Require.notBlank(runId, "runId");
         Require.notNull(outcome, "outcome");
-        write(() -> {
-            SessionState s = existing(key);
-            if (!runId.equals(s.currentRunId())) {
-                throw new IllegalStateException("Run " + runId + " is not the current run of " + describe(key)
-                        + (s.currentRunId() == null ? " (it has no runs)" : " (that is " + s.currentRunId() + ")"));
-            }
-            if (s.currentRunFinished()) {
-                return Planned.of(List.of(), null);
-            }
-            return Planned.of(List.of(new RunFinished(key, s.runCount() - 1, outcome, clock.instant())), null);
-        });
+        engine.write(p -> p.finishRun(key, runId, outcome));
     }
 
     @Override
     public List<Run> lastRuns(SessionKey key, int n) {
         Require.notNull(key, "key");
         Require.positive(n, "n");
-        return read(() -> {
-            SessionState s = index.session(key);
-            if (s == null) {
-                return List.of();
-            }
-            return loadRuns(key, s.sid(), index.runs(s.sid(), Math.max(0, s.runCount() - n), s.runCount()));
+        return engine.read(() -> {
+            SessionHead h = view.head(key);
+            return h == null ? List.of() : view.runs(key, h.sid(), Math.max(0, h.runCount() - n), h.runCount());
         });
     }
 
@@ -380,32 +248,43 @@ public final class MapDbStorage implements MemoryStorage {
     public List<Run> lastCompletedRuns(SessionKey key, int n) {
         Require.notNull(key, "key");
         Require.positive(n, "n");
-        return read(() -> {
-            SessionState s = index.session(key);
-            if (s == null) {
+        return engine.read(() -> {
+            SessionHead h = view.head(key);
+            if (h == null) {
                 return List.of();
             }
-            // Walk back in windows: runs cut off by a crash are rare, so this reads about n headers.
-            List<Map.Entry<Long, RunState>> picked = new ArrayList<>();
-            long to = s.runCount();
+            // Walk back in windows of headers: runs cut off by a crash are rare, so this reads about n of them.
+            List<Long> picked = new ArrayList<>();
+            long to = h.runCount();
             while (to > 0 && picked.size() < n) {
                 long from = Math.max(0, to - (n - picked.size()));
-                List<Map.Entry<Long, RunState>> window = index.runs(s.sid(), from, to);
+                List<Map.Entry<Long, RunEntry>> window = new ArrayList<>(view.runEntries(h.sid(), from, to)
+                        .entrySet());
                 for (int i = window.size() - 1; i >= 0 && picked.size() < n; i--) {
-                    if (window.get(i).getValue().status() == RunStatus.COMPLETED) {
-                        picked.add(0, window.get(i));
+                    if (window.get(i).getValue().state().status() == RunStatus.COMPLETED) {
+                        picked.add(0, window.get(i).getKey());
                     }
                 }
                 to = from;
             }
-            return loadRuns(key, s.sid(), picked);
+            List<Run> out = new ArrayList<>(picked.size());
+            for (long seq : picked) {
+                out.addAll(view.runs(key, h.sid(), seq, seq + 1));
+            }
+            return out;
         });
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Each page is read under the store's read lock, as its own call; the stream ends early when the session is
+     * deleted while it is consumed.
+     */
     @Override
     public Stream<Run> runs(SessionKey key) {
         Require.notNull(key, "key");
-        Long sid = read(() -> Optional.ofNullable(index.session(key)).map(SessionState::sid).orElse(null));
+        Long sid = engine.read(() -> view.sid(key));
         if (sid == null) {
             return Stream.empty();
         }
@@ -419,7 +298,12 @@ public final class MapDbStorage implements MemoryStorage {
             public boolean tryAdvance(Consumer<? super Run> action) {
                 if (position == page.size()) {
                     long from = next;
-                    page = read(() -> loadRuns(key, sid, index.runs(sid, from, from + RUN_PAGE)));
+                    page = engine.read(() -> {
+                        Long current = view.sid(key);
+                        SessionHead h = current == null || current.longValue() != sid ? null : view.head(sid);
+                        return h == null ? List.<Run>of() : view.runs(key, sid, from, Math.min(h.runCount(),
+                                from + RUN_PAGE));
+                    });
                     position = 0;
                     if (page.isEmpty()) {
                         return false;
@@ -440,20 +324,23 @@ public final class MapDbStorage implements MemoryStorage {
         if (to.compareTo(from) < 0) {
             throw new IllegalArgumentException("to (" + to + ") must not be before from (" + from + ")");
         }
-        return read(() -> {
-            SessionState s = index.session(key);
-            return s == null ? List.<Message>of() : index.messagesBetween(s.sid(), from, to);
+        return engine.read(() -> {
+            SessionHead h = view.head(key);
+            if (h == null) {
+                return List.<Message>of();
+            }
+            List<Message> out = new ArrayList<>();
+            for (Run run : view.runs(key, h.sid(), from.runSequence(), Math.min(h.runCount(), to.runSequence() + 1))) {
+                List<Message> messages = run.messages();
+                int first = run.sequence() == from.runSequence() ? from.index() : 0;
+                int last = run.sequence() == to.runSequence() ? Math.min(to.index(), messages.size() - 1)
+                        : messages.size() - 1;
+                for (int i = Math.max(0, first); i <= last; i++) {
+                    out.add(messages.get(i));
+                }
+            }
+            return out;
         });
-    }
-
-    private List<Run> loadRuns(SessionKey key, long sid, List<Map.Entry<Long, RunState>> headers) {
-        List<Run> out = new ArrayList<>(headers.size());
-        for (Map.Entry<Long, RunState> h : headers) {
-            RunState r = h.getValue();
-            out.add(new Run(r.runId(), key, h.getKey(), r.startedAt(), Optional.ofNullable(r.finishedAt()),
-                    index.messages(sid, h.getKey()), r.status(), Optional.ofNullable(r.error()), r.metrics()));
-        }
-        return out;
     }
 
     // ---- summaries ----
@@ -462,9 +349,7 @@ public final class MapDbStorage implements MemoryStorage {
     public boolean saveSummary(SessionKey key, SessionSummary summary) {
         Require.notNull(key, "key");
         Require.notNull(summary, "summary");
-        return write(() -> index.session(key) == null
-                ? Planned.of(List.of(), false)
-                : Planned.of(List.of(new SummarySaved(key, summary, clock.instant())), true));
+        return engine.write(p -> p.saveSummary(key, summary));
     }
 
     // ---- memories ----
@@ -473,44 +358,37 @@ public final class MapDbStorage implements MemoryStorage {
     public void saveMemory(UserMemory memory, MemoryChangeCause cause) {
         Require.notNull(memory, "memory");
         Require.notNull(cause, "cause");
-        write(() -> {
-            UserMemory before = index.memory(memory.userId(), memory.memoryId());
-            if (memory.equals(before)) {
-                return Planned.of(List.of(), null);
-            }
-            MemoryChange change = MemoryChange.between(before, memory, clock.instant(), cause);
-            return Planned.of(List.of(new MemorySaved(memory, change)), null);
-        });
-    }
-
-    @Override
-    public long memoriesVersion(String userId) {
-        Require.notBlank(userId, "userId");
-        return read(() -> index.memoriesVersion(userId));
-    }
-
-    @Override
-    public List<MemoryChange> memoryHistory(String userId, String memoryId) {
-        Require.notBlank(userId, "userId");
-        Require.notBlank(memoryId, "memoryId");
-        return read(() -> index.memoryHistory(userId, memoryId));
+        engine.write(p -> p.saveMemory(memory, cause));
     }
 
     @Override
     public Optional<UserMemory> memory(String userId, String memoryId) {
         Require.notBlank(userId, "userId");
         Require.notBlank(memoryId, "memoryId");
-        return read(() -> Optional.ofNullable(index.memory(userId, memoryId)));
+        return engine.read(() -> Optional.ofNullable(view.memory(userId, memoryId)));
     }
 
     @Override
     public List<UserMemory> memories(String userId) {
         Require.notBlank(userId, "userId");
-        return read(() -> {
-            List<UserMemory> out = index.memories(userId);
+        return engine.read(() -> {
+            List<UserMemory> out = new ArrayList<>(view.memories(userId).values());
             out.sort(Comparator.comparing(UserMemory::createdAt).thenComparing(UserMemory::memoryId));
             return out;
         });
+    }
+
+    @Override
+    public long memoriesVersion(String userId) {
+        Require.notBlank(userId, "userId");
+        return engine.read(() -> view.memoriesVersion(userId));
+    }
+
+    @Override
+    public List<MemoryChange> memoryHistory(String userId, String memoryId) {
+        Require.notBlank(userId, "userId");
+        Require.notBlank(memoryId, "memoryId");
+        return engine.read(() -> List.copyOf(view.history(userId, memoryId).values()));
     }
 
     @Override
@@ -518,355 +396,69 @@ public final class MapDbStorage implements MemoryStorage {
         Require.notBlank(userId, "userId");
         Require.notBlank(memoryId, "memoryId");
         Require.notNull(cause, "cause");
-        return write(() -> {
-            UserMemory before = index.memory(userId, memoryId);
-            if (before == null) {
-                return Planned.of(List.of(), false);
-            }
-            MemoryChange change = MemoryChange.between(before, null, clock.instant(), cause);
-            return Planned.of(List.of(new MemoryDeleted(userId, memoryId, change)), true);
-        });
+        return engine.write(p -> p.deleteMemory(userId, memoryId, cause));
     }
 
     @Override
     public int deleteMemories(String userId) {
         Require.notBlank(userId, "userId");
-        return write(() -> {
-            int count = index.memories(userId).size();
-            return index.hasMemoryData(userId)
-                    ? Planned.of(List.of(new UserMemoriesDeleted(userId)), count)
-                    : Planned.of(List.of(), 0);
-        });
+        return engine.write(p -> p.deleteMemories(userId));
     }
 
     @Override
     public boolean saveMemoryEmbedding(MemoryEmbedding embedding) {
         Require.notNull(embedding, "embedding");
-        return write(() -> index.memory(embedding.userId(), embedding.memoryId()) == null
-                ? Planned.of(List.of(), false)
-                : Planned.of(List.of(new JournalRecord.EmbeddingSaved(embedding)), true));
+        return engine.write(p -> p.saveMemoryEmbedding(embedding));
     }
 
     @Override
     public List<MemoryEmbedding> memoryEmbeddings(String userId) {
         Require.notBlank(userId, "userId");
-        return read(() -> index.embeddings(userId));
+        return engine.read(() -> List.copyOf(view.embeddings(userId).values()));
     }
 
     // ---- maintenance ----
 
     /**
-     * Commits the index now, so the next open has fewer journal records to replay. Runs on its own every
-     * {@link Builder#checkpointEvery(int)} records and at close; calling it is never needed for durability.
+     * Writes the changes held in memory into the index now, so the next open has fewer journal records to read.
+     * Runs on its own every {@link Builder#checkpointEvery(int)} records and at close; calling it is never needed for
+     * durability. Does nothing for a storage in memory or opened read-only.
      */
     public void checkpoint() {
-        writer.lock();
-        try {
-            ensureUsable();
-            checkpointLocked();
-        } finally {
-            writer.unlock();
-        }
+        engine.maintain("checkpoint", () -> maintenance().checkpoint());
     }
 
     /**
-     * Rewrites the journal and the MapDB file with only the live data, so deleted sessions and memories (and old
-     * versions of changed values) are gone from every file of the store. Runs on its own after deletes; see
-     * {@link Builder#purgeDelay(Duration)}. Writers wait while it runs; it takes time proportional to the store.
+     * Rewrites the journal and the index without deleted sessions and memories (and old versions of changed values),
+     * so they are gone from every file of the store. Runs on its own after deletes; see
+     * {@link Builder#purgeDelay(Duration)}. Writers go on meanwhile; it takes time in proportion to the store. Does
+     * nothing for a storage in memory or opened read-only.
      */
     public void compact() {
-        writer.lock();
-        try {
-            ensureUsable();
-            if (journal == null) {
-                return;
-            }
-            compactLocked();
-        } finally {
-            writer.unlock();
-        }
+        engine.maintain("compaction", () -> maintenance().compact());
+    }
+
+    private Maintenance maintenance() {
+        return engine.maintenance();
     }
 
     /** @return the MapDB file of this store, or empty for an in-memory storage */
     public Optional<Path> file() {
-        return files == null ? Optional.empty() : Optional.of(files.index());
+        return Optional.ofNullable(file);
+    }
+
+    /** @return whether this storage was opened read-only */
+    public boolean isReadOnly() {
+        return engine.readOnly();
     }
 
     /**
-     * Closes the store: purges deleted content that is still pending, commits the index, and releases the files.
-     * Idempotent.
+     * Closes the store: waits for calls in progress, purges deleted content that is still pending, checkpoints, and
+     * releases the files. Idempotent.
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        if (maintenance != null) {
-            // Not shutdownNow(): an interrupt would abort file I/O half way.
-            maintenance.shutdown();
-            try {
-                if (!maintenance.awaitTermination(1, TimeUnit.MINUTES)) {
-                    log.warn("Background maintenance of {} did not stop within a minute", files.index());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        writer.lock();
-        try {
-            if (failure == null && journal != null) {
-                try {
-                    if (purgePending) {
-                        compactLocked();
-                    }
-                    checkpointLocked();
-                } catch (RuntimeException e) {
-                    log.error("Could not finish {} cleanly; the journal has every acknowledged write and the next "
-                            + "open recovers from it", files.index(), e);
-                }
-            }
-            closeQuietly(index);
-            closeQuietly(journal);
-        } finally {
-            if (lock != null) {
-                lock.release();
-            }
-            writer.unlock();
-        }
-    }
-
-    // ---- the write path ----
-
-    /**
-     * Journal records a write decided on, and how to get the value the call returns: computed when planning, or
-     * read from the index once the records are applied (for values the index derives, such as versions).
-     */
-    private record Planned<T>(List<JournalRecord> records, Supplier<T> result) {
-        static <T> Planned<T> of(List<JournalRecord> records, T result) {
-            return new Planned<>(records, () -> result);
-        }
-
-        static <T> Planned<T> then(List<JournalRecord> records, Supplier<T> afterApply) {
-            return new Planned<>(records, afterApply);
-        }
-    }
-
-    /**
-     * Decides a write against the current index state, journals it, applies it to the index, and returns once it
-     * is durable. Writers are serialized; the flush happens outside the writer lock so that concurrent writers
-     * share it.
-     */
-    private <T> T write(Supplier<Planned<T>> plan) {
-        T result;
-        long lsn = 0;
-        boolean removes = false;
-        writer.lock();
-        try {
-            ensureUsable();
-            Planned<T> planned = plan.get();
-            if (planned.records().isEmpty()) {
-                return planned.result().get();
-            }
-            if (journal != null) {
-                lsn = journal.append(planned.records());
-            }
-            indexLock.writeLock().lock();
-            try {
-                for (JournalRecord r : planned.records()) {
-                    index.apply(r);
-                    removes |= r.removesContent();
-                }
-                indexedLsn = lsn;
-                result = planned.result().get();
-            } catch (RuntimeException e) {
-                throw fail("Applying a journaled write to the index failed", e);
-            } finally {
-                indexLock.writeLock().unlock();
-            }
-        } finally {
-            writer.unlock();
-        }
-        if (journal != null) {
-            try {
-                journal.sync(lsn);
-            } catch (StorageException e) {
-                throw fail("Flushing the journal failed", e);
-            }
-            afterWrite(removes);
-        }
-        return result;
-    }
-
-    private <T> T read(Supplier<T> reader) {
-        indexLock.readLock().lock();
-        try {
-            ensureUsable();
-            return reader.get();
-        } finally {
-            indexLock.readLock().unlock();
-        }
-    }
-
-    private void afterWrite(boolean removedContent) {
-        if (removedContent) {
-            purgePending = true;
-            schedulePurge(purgeDelay);
-        }
-        if (indexedLsn - committedLsn >= checkpointEvery) {
-            scheduleCheckpoint();
-        }
-    }
-
-    /**
-     * At most one checkpoint is scheduled at a time; the flag is cleared only after it ran, and the task checks
-     * under the writer lock that a checkpoint is still due, so writers finishing meanwhile do not queue another.
-     */
-    private void scheduleCheckpoint() {
-        if (checkpointScheduled.compareAndSet(false, true)) {
-            submit(() -> {
-                try {
-                    writer.lock();
-                    try {
-                        ensureUsable();
-                        if (indexedLsn - committedLsn >= checkpointEvery) {
-                            checkpointLocked();
-                        }
-                    } finally {
-                        writer.unlock();
-                    }
-                } finally {
-                    checkpointScheduled.set(false);
-                }
-            }, Duration.ZERO);
-        }
-    }
-
-    /**
-     * Deletes within the delay share one compaction. The flag is cleared when the compaction starts, so a delete
-     * that arrives while one runs schedules the next.
-     */
-    private void schedulePurge(Duration delay) {
-        if (purgeScheduled.compareAndSet(false, true)) {
-            submit(() -> {
-                purgeScheduled.set(false);
-                compact();
-            }, delay);
-        }
-    }
-
-    private void submit(Runnable task, Duration delay) {
-        if (closed.get()) {
-            return;
-        }
-        try {
-            maintenance.schedule(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    if (!closed.get()) {
-                        log.error("Background maintenance of {} failed", files.index(), e);
-                    }
-                }
-            }, delay.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            // closing: close() purges and checkpoints itself
-        }
-    }
-
-    private void checkpointLocked() {
-        if (journal == null || indexedLsn == committedLsn) {
-            return;
-        }
-        long covered = indexedLsn;
-        try {
-            journal.sync(journal.append(List.of(new JournalRecord.CheckpointBegin(covered))));
-            indexLock.writeLock().lock();
-            try {
-                index.setCheckpoint(journal.generation(), covered);
-                index.commit();
-            } finally {
-                indexLock.writeLock().unlock();
-            }
-            journal.sync(journal.append(List.of(new JournalRecord.CheckpointEnd(covered))));
-            // The markers are journal records too; the index has nothing to apply for them.
-            indexedLsn = journal.lastLsn();
-            committedLsn = indexedLsn;
-        } catch (RuntimeException e) {
-            throw fail("Checkpoint failed", e);
-        }
-    }
-
-    private void compactLocked() {
-        purgePending = false;
-        Compaction.Result result;
-        try {
-            result = new Compaction(files, volumes).run(index, journal.generation() + 1, indexLock);
-        } catch (RuntimeException e) {
-            purgePending = true;
-            throw e;
-        }
-        indexLock.writeLock().lock();
-        try {
-            closeQuietly(index);
-            closeQuietly(journal);
-            index = null;
-            journal = null;
-            Compaction.Swapped swapped = result.swapIn();
-            index = swapped.index();
-            journal = swapped.journal();
-            indexedLsn = journal.lastLsn();
-            committedLsn = indexedLsn;
-            log.info("Compacted {}: deleted content purged, journal now {} bytes", files.index(), journal.size());
-        } catch (RuntimeException e) {
-            throw fail("Compaction could not swap in the rewritten files; reopen the store to recover", e);
-        } finally {
-            indexLock.writeLock().unlock();
-        }
-    }
-
-    private SessionState existing(SessionKey key) {
-        SessionState s = index.session(key);
-        if (s == null) {
-            throw new IllegalStateException("No session " + describe(key) + "; create it with getOrCreateSession");
-        }
-        return s;
-    }
-
-    private void ensureUsable() {
-        if (closed.get()) {
-            throw new IllegalStateException("The storage " + name() + " is closed");
-        }
-        Throwable f = failure;
-        if (f != null) {
-            throw new StorageException("The storage " + name() + " failed earlier (" + f.getMessage()
-                    + ") and accepts no more calls; reopen it to recover from its journal", f);
-        }
-    }
-
-    private StorageException fail(String what, RuntimeException e) {
-        failure = e;
-        log.error("{} on {}; the storage stops accepting calls, reopen it to recover from the journal", what, name(),
-                e);
-        return e instanceof StorageException se ? se : new StorageException(what + " on " + name(), e);
-    }
-
-    private String name() {
-        return files == null ? "in-memory" : files.index().toString();
-    }
-
-    private static String describe(SessionKey key) {
-        return "session " + key.sessionId() + " of user " + key.userId();
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (Exception e) {
-            log.warn("Closing {} failed", c, e);
-        }
+        engine.close();
     }
 
     /** Configures a {@link MapDbStorage}; validation happens in {@link #build()}. */
@@ -875,12 +467,26 @@ public final class MapDbStorage implements MemoryStorage {
         private Clock clock = Clock.systemUTC();
         private int checkpointEvery = 10_000;
         private Duration purgeDelay = Duration.ofMinutes(1);
-        // RandomAccessFile volumes, one system call per value (MapDB's RandomAccessFileVol makes one per byte);
-        // still not interruptible: MapDB's FileChannel volume dies when a reading thread is interrupted.
-        private VolumeFactory volumes = BufferedRandomAccessFileVol.FACTORY;
         private boolean createIfMissing = true;
+        private boolean readOnly;
+        private long cacheBytes = 16L << 20;
+        // RandomAccessFile volumes, one system call per value (MapDB's RandomAccessFileVol makes one per byte), with
+        // page checksums; not interruptible: MapDB's FileChannel volume dies when a reading thread is interrupted.
+        private VolumeFactory volumes = BufferedRandomAccessFileVol.CHECKSUMMED;
+        private Scheduler scheduler;
+        private long maxSegmentBytes = 64L << 20;
+        private java.util.function.Consumer<String> stages = stage -> { };
 
         private Builder() {
+        }
+
+        /**
+         * @param file the MapDB file of the store; without it the storage is in memory
+         * @return this builder
+         */
+        public Builder file(Path file) {
+            this.file = file;
+            return this;
         }
 
         /**
@@ -894,11 +500,12 @@ public final class MapDbStorage implements MemoryStorage {
         }
 
         /**
-         * @param file the MapDB file of the store; without it the storage is in memory
+         * @param readOnly whether to open an existing store for reading only (default false); see
+         *     {@link MapDbStorage#openReadOnly(Path)}
          * @return this builder
          */
-        public Builder file(Path file) {
-            this.file = file;
+        public Builder readOnly(boolean readOnly) {
+            this.readOnly = readOnly;
             return this;
         }
 
@@ -912,8 +519,9 @@ public final class MapDbStorage implements MemoryStorage {
         }
 
         /**
-         * @param records after how many journal records the index is committed (default 10,000); fewer means
-         *     faster opens after a crash, more means fewer pauses
+         * @param records after how many journal records the changes held in memory are written into the index
+         *     (default 10,000); fewer means less memory and faster opens after a crash, more means fewer index
+         *     writes
          * @return this builder
          */
         public Builder checkpointEvery(int records) {
@@ -931,9 +539,37 @@ public final class MapDbStorage implements MemoryStorage {
             return this;
         }
 
+        /**
+         * @param bytes about how many bytes of recently read runs are kept decoded in memory for the next read
+         *     (default 16 MiB; 0 keeps none)
+         * @return this builder
+         */
+        public Builder cacheBytes(long bytes) {
+            this.cacheBytes = bytes;
+            return this;
+        }
+
         /** For tests: how MapDB opens the index file's volumes (fault injection). */
         Builder volumeFactory(VolumeFactory volumes) {
             this.volumes = volumes;
+            return this;
+        }
+
+        /** For tests: when background maintenance runs (default: a thread of the store's own). */
+        Builder scheduler(Scheduler scheduler) {
+            this.scheduler = scheduler;
+            return this;
+        }
+
+        /** For tests: told each step of a checkpoint or compaction as it completes (fault injection). */
+        Builder stageListener(java.util.function.Consumer<String> listener) {
+            this.stages = listener;
+            return this;
+        }
+
+        /** For tests: the size at which the journal starts a new segment (default 64 MiB). */
+        Builder maxSegmentBytes(long bytes) {
+            this.maxSegmentBytes = bytes;
             return this;
         }
 
@@ -943,7 +579,7 @@ public final class MapDbStorage implements MemoryStorage {
          * @return the storage
          * @throws IllegalArgumentException when a setting is invalid
          * @throws dev.agnomemory.core.storage.StoreLockedException when another process has the store open
-         * @throws dev.agnomemory.core.storage.StoreFormatException when the file is not a store this version can
+         * @throws dev.agnomemory.core.storage.StoreFormatException when the files are not a store this version can
          *     open
          */
         public MapDbStorage build() {
@@ -953,8 +589,49 @@ public final class MapDbStorage implements MemoryStorage {
             if (purgeDelay.isNegative()) {
                 throw new IllegalArgumentException("purgeDelay must not be negative, but is " + purgeDelay);
             }
+            Require.notNegative(cacheBytes, "cacheBytes");
             Require.notNull(volumes, "volumeFactory");
-            return new MapDbStorage(this);
+            if (maxSegmentBytes < 64 * 1024) {
+                throw new IllegalArgumentException("maxSegmentBytes must be at least 64 KiB, but is "
+                        + maxSegmentBytes);
+            }
+            if (file == null) {
+                if (readOnly) {
+                    throw new IllegalArgumentException("readOnly needs a file");
+                }
+                StateView view = new StateView(new Overlay(true), null, null, 1, 1, cacheBytes);
+                return new MapDbStorage(new Engine("in-memory", view, null, clock, 1, false, () -> { }), null);
+            }
+            StoreFiles files = StoreFiles.of(file);
+            String name = files.index().toString();
+            StoreOpener opener = new StoreOpener(files, volumes, createIfMissing, maxSegmentBytes, cacheBytes);
+            if (readOnly) {
+                if (Files.isDirectory(files.index())) {
+                    throw new StorageException(files.index() + " is a directory, not a store file");
+                }
+                StoreOpener.Opened opened = IoThread.call("open " + name, opener::openReadOnly);
+                return new MapDbStorage(new Engine(name, opened.view(), opened.journal(), clock, opened.nextLsn(),
+                        true, () -> { }), files.index());
+            }
+            return IoThread.call("open " + name, () -> {
+                files.requireWritable();
+                StoreLock lock = StoreLock.acquire(files.lock(), files.index());
+                StoreOpener.Opened opened;
+                try {
+                    opened = opener.open();
+                } catch (RuntimeException | Error e) {
+                    lock.releaseAfterFailedOpen();
+                    throw e;
+                }
+                Engine engine = new Engine(name, opened.view(), opened.journal(), clock, opened.nextLsn(), false,
+                        lock::release);
+                Maintenance m = new Maintenance(engine, files, volumes, scheduler != null ? scheduler
+                        : Scheduler.thread(files.index().getFileName().toString()), checkpointEvery, purgeDelay,
+                        stages);
+                engine.attach(m);
+                m.start(opened.purgeLeftOver());
+                return new MapDbStorage(engine, files.index());
+            });
         }
     }
 }

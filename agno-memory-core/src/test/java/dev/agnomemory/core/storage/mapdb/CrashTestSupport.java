@@ -95,6 +95,12 @@ final class CrashTestSupport {
         storage.completeRun(key, runId);
     }
 
+    /** The same run in two durable writes: both messages in one call, then completeRun. */
+    static void writeRunBatched(MapDbStorage storage, SessionKey key, String runId) {
+        storage.appendMessages(key, runId, expectedMessages(runId));
+        storage.completeRun(key, runId);
+    }
+
     private static String text(String runId, int salt, int approxLength) {
         Random random = new Random(runId.hashCode() * 31L + salt);
         int length = approxLength - approxLength / 4 + random.nextInt(approxLength / 2 + 1);
@@ -286,21 +292,13 @@ final class CrashTestSupport {
 
     /** The last checkpoint marker of the journal: "begin", "end", or "none". */
     static String lastCheckpointMarker(Path file) {
-        String[] last = {"none"};
-        Journal.scan(StoreFiles.of(file).journal(), (lsn, offset, record) -> {
-            if (record instanceof JournalRecord.CheckpointBegin) {
-                last[0] = "begin";
-            } else if (record instanceof JournalRecord.CheckpointEnd) {
-                last[0] = "end";
-            }
-        });
-        return last[0];
+        return JournalContents.lastCheckpointMarker(file);
     }
 
     // ---- fault injection ----
 
     /**
-     * Opens MapDB's volumes with {@link BufferedRandomAccessFileVol#FACTORY}, the production default; the volume of
+     * Opens MapDB's volumes with {@link BufferedRandomAccessFileVol#CHECKSUMMED}, the production default; the volume of
      * the main index file (not its {@code .wal.N} files) calls {@link #beforeWrite} before every write, in the
      * writing thread. MapDB writes the main file only while it creates it and inside {@code StoreWAL.commit()}.
      */
@@ -317,7 +315,7 @@ final class CrashTestSupport {
         @Override
         public Volume makeVolume(String file, boolean readOnly, long fileLockWait, int sliceShift, long initSize,
                 boolean fixedSize) {
-            Volume v = BufferedRandomAccessFileVol.FACTORY.makeVolume(file, readOnly, fileLockWait, sliceShift,
+            Volume v = BufferedRandomAccessFileVol.CHECKSUMMED.makeVolume(file, readOnly, fileLockWait, sliceShift,
                     initSize, fixedSize);
             boolean main = Path.of(file).toAbsolutePath().normalize().toString().equals(mainFile);
             return main ? new HookedVolume(v) : v;
@@ -325,12 +323,12 @@ final class CrashTestSupport {
 
         @Override
         public boolean exists(String file) {
-            return BufferedRandomAccessFileVol.FACTORY.exists(file);
+            return BufferedRandomAccessFileVol.CHECKSUMMED.exists(file);
         }
 
         @Override
         public boolean handlesReadonly() {
-            return BufferedRandomAccessFileVol.FACTORY.handlesReadonly();
+            return BufferedRandomAccessFileVol.CHECKSUMMED.handlesReadonly();
         }
 
         /** Delegates everything to the real volume, calling {@link #beforeWrite} before each write. */

@@ -31,7 +31,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class HaltInsideMapDbCommitTest {
 
     /** Runs before the halting checkpoint; enough that its commit makes far more than 160 writes. */
-    private static final int RUNS = 120;
+    private static final int RUNS = 160;
     private static final int PRIOR_RUNS = 60;
     private static final int HALT_EXIT = 77;
     private static final long NEVER = 1_000_000_000L;
@@ -64,8 +64,9 @@ class HaltInsideMapDbCommitTest {
             int runs = Integer.parseInt(args[3]);
             PrintStream out = System.out;
             HaltingVolumeFactory volumes = new HaltingVolumeFactory(file, out);
+            // A fixed clock: the index's bytes, and so the writes of its commit, are the same in every run.
             MapDbStorage storage = MapDbStorage.builder().file(file).checkpointEvery(1_000_000)
-                    .volumeFactory(volumes).build();
+                    .clock(new dev.agnomemory.core.testing.TickingClock()).volumeFactory(volumes).build();
             for (SessionKey key : CrashTestSupport.SESSIONS) {
                 storage.getOrCreateSession(key, CrashTestSupport.AGENT);
             }
@@ -88,7 +89,7 @@ class HaltInsideMapDbCommitTest {
         private static void writeRuns(MapDbStorage storage, String prefix, int count, PrintStream out) {
             for (int i = 0; i < count; i++) {
                 String runId = prefix + "-" + i;
-                CrashTestSupport.writeRun(storage, CrashTestSupport.sessionFor(i), runId);
+                CrashTestSupport.writeRunBatched(storage, CrashTestSupport.sessionFor(i), runId);
                 CrashTestSupport.printAck(out, runId);
             }
         }
@@ -97,13 +98,13 @@ class HaltInsideMapDbCommitTest {
     // ---- the tests ----
 
     @ParameterizedTest(name = "halt at main-file write {0}")
-    @ValueSource(longs = {1, 2, 3, 4, 5, 7, 10, 20, 40, 80, 160, 320, NEVER})
+    @ValueSource(longs = {1, 2, 3, 5, 10, 40, 160, 320, NEVER})
     void haltInFirstCheckpoint(long haltAt) throws Exception {
         runCase(haltAt, 0);
     }
 
     @ParameterizedTest(name = "halt at main-file write {0} of the second checkpoint")
-    @ValueSource(longs = {1, 2, 3, 5, 10, 40, 160, NEVER})
+    @ValueSource(longs = {1, 3, 10, 160, NEVER})
     void haltInSecondCheckpoint(long haltAt) throws Exception {
         runCase(haltAt, PRIOR_RUNS);
     }
@@ -199,7 +200,7 @@ class HaltInsideMapDbCommitTest {
     // ---- fault injection ----
 
     /**
-     * Opens MapDB's volumes with {@link BufferedRandomAccessFileVol#FACTORY}; the volume of the main index file (not
+     * Opens MapDB's volumes with {@link BufferedRandomAccessFileVol#CHECKSUMMED}; the volume of the main index file (not
      * its {@code .wal.N} files) counts its writes once {@link #arm armed} and halts the JVM just before the N-th.
      */
     static final class HaltingVolumeFactory extends CrashTestSupport.MainFileWriteHook {

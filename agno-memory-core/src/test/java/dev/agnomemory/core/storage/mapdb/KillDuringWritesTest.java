@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KillDuringWritesTest {
 
-    private static final int ROUNDS = 12;
+    private static final int ROUNDS = 15;
     private static final int CHECKPOINT_EVERY = 200;
 
     @TempDir
@@ -42,20 +42,23 @@ class KillDuringWritesTest {
     }
 
     /**
-     * The writer: {@code <file> <round> <slowCommits>}. Prints {@code ACK <runId>} after each run's completeRun
-     * returned. With {@code slowCommits}, MapDB's writes to the index file (made only inside a commit) each take
-     * about a third of a millisecond longer and large commits announce themselves (see {@link SlowCommits}), so the
-     * parent can aim a kill at the copy into the main file, the window MapDB itself cannot recover from.
+     * The writer: {@code <file> <round> <mode>}. Prints {@code ACK <runId>} after each run's completeRun returned.
+     * Modes: {@code random}, plain writes; {@code commit}, MapDB's writes to the index file (made only inside a
+     * commit) each take about a third of a millisecond longer and large commits announce themselves (see
+     * {@link SlowCommits}), so the parent can aim a kill at the copy into the main file, the window MapDB itself
+     * cannot recover from; {@code compaction}, every 8 runs a session holding a secret is created, deleted and purged
+     * by a compaction, so kills land inside compactions too ({@code PURGED <n>} after each).
      */
     public static final class Writer {
         public static void main(String[] args) {
             Path file = Path.of(args[0]).toAbsolutePath();
             String round = args[1];
-            boolean slowCommits = Boolean.parseBoolean(args[2]);
+            String mode = args[2];
             PrintStream out = System.out;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            MapDbStorage.Builder builder = MapDbStorage.builder().file(file).checkpointEvery(CHECKPOINT_EVERY);
-            if (slowCommits) {
+            MapDbStorage.Builder builder = MapDbStorage.builder().file(file).checkpointEvery(CHECKPOINT_EVERY)
+                    .purgeDelay(java.time.Duration.ofHours(1));
+            if (mode.equals("commit")) {
                 builder.volumeFactory(new SlowCommits(file, out));
             }
             try (MapDbStorage storage = builder.build()) {
@@ -69,10 +72,23 @@ class KillDuringWritesTest {
                     String runId = "r" + round + "-" + i;
                     CrashTestSupport.writeRun(storage, CrashTestSupport.sessionFor(i), runId);
                     CrashTestSupport.printAck(out, runId);
+                    if (mode.equals("compaction") && i % 8 == 7) {
+                        SessionKey doomed = SessionKey.of("doomed", "r" + round + "-" + i);
+                        storage.getOrCreateSession(doomed, null);
+                        storage.appendMessage(doomed, "x", dev.agnomemory.core.Message.user(secret(round, i)));
+                        storage.deleteSession(doomed);
+                        storage.compact();
+                        out.println("PURGED " + i);
+                        out.flush();
+                    }
                 }
             }
             System.exit(3);
         }
+    }
+
+    static String secret(String round, int i) {
+        return "KILLED-SECRET-" + round + "-" + i + "-" + "s".repeat(8);
     }
 
     /**
@@ -81,7 +97,7 @@ class KillDuringWritesTest {
      * 200 records makes about 450 such writes.
      */
     static final class SlowCommits extends CrashTestSupport.MainFileWriteHook {
-        static final int ANNOUNCE_AT = 50;
+        static final int ANNOUNCE_AT = 20;
         private final PrintStream out;
         private int commits;
         private int writes;
@@ -117,13 +133,17 @@ class KillDuringWritesTest {
         long started = System.nanoTime();
         List<String> perRound = new ArrayList<>();
 
+        int compactionRounds = 0;
+        int killedInsideCompaction = 0;
+        List<String> secrets = new ArrayList<>();
         for (int round = 0; round < ROUNDS; round++) {
-            // Odd rounds aim the kill at a commit; even rounds kill at a random moment.
-            boolean aim = round % 2 == 1;
+            // Rounds aim the kill at a commit, kill while compactions run, or kill at a random moment, in turn.
+            boolean aim = round % 3 == 1;
+            boolean compacting = round % 3 == 2;
             List<String> acked;
             long delay = 200 + random.nextInt(1301);
             child = Child.start(Writer.class, dir.resolve("child-" + round), file.toString(),
-                    Integer.toString(round), Boolean.toString(aim));
+                    Integer.toString(round), aim ? "commit" : compacting ? "compaction" : "random");
             try {
                 assertThat(child.awaitLine(l -> l.startsWith(ACK), 30_000))
                         .as("round %d: child acknowledged a first run\n%s", round, child.describe()).isTrue();
@@ -133,8 +153,8 @@ class KillDuringWritesTest {
                     assertThat(child.awaitLine(l -> l.startsWith("COPYING ")
                             && Integer.parseInt(l.substring(8)) > seen, 30_000))
                             .as("round %d: child started another commit\n%s", round, child.describe()).isTrue();
-                    // Somewhere in the remaining ~400 writes (~120 ms) of the copy into the main file.
-                    Thread.sleep(random.nextInt(80));
+                    // Somewhere in the remaining writes (about 0.3 ms each) of the copy into the main file.
+                    Thread.sleep(random.nextInt(30));
                 }
                 assertThat(child.process.isAlive()).as("round %d: child still writing\n%s", round, child.describe())
                         .isTrue();
@@ -144,6 +164,17 @@ class KillDuringWritesTest {
                 assertThat(child.process.exitValue()).as("round %d: exit code\n%s", round, child.describe())
                         .isEqualTo(137);
                 acked = child.acked();
+                if (compacting) {
+                    compactionRounds++;
+                    for (String l : child.lines()) {
+                        if (l.startsWith("PURGED ")) {
+                            secrets.add(secret(Integer.toString(round), Integer.parseInt(l.substring(7))));
+                        }
+                    }
+                    boolean inside = StoreFixtures.names(dir).stream().anyMatch(n -> n.startsWith("kill.db")
+                            && (n.endsWith(".tmp") || n.contains(".compact")));
+                    killedInsideCompaction += inside ? 1 : 0;
+                }
             } finally {
                 child.close();
             }
@@ -155,7 +186,7 @@ class KillDuringWritesTest {
             killedInsideCheckpoint += insideCheckpoint ? 1 : 0;
             aimedAtCommit += aim ? 1 : 0;
             aimedAndInside += aim && insideCheckpoint ? 1 : 0;
-            perRound.add(acked.size() + (aim ? "a" : "") + (insideCheckpoint ? "*" : ""));
+            perRound.add(acked.size() + (aim ? "a" : "") + (compacting ? "c" : "") + (insideCheckpoint ? "*" : ""));
 
             try (MapDbStorage storage = MapDbStorage.builder().file(file).checkpointEvery(CHECKPOINT_EVERY).build()) {
                 CrashTestSupport.assertStoreHolds(storage, CrashTestSupport.bySession(allAcked), inFlight,
@@ -170,10 +201,17 @@ class KillDuringWritesTest {
                     "final");
         }
         System.out.printf("KillDuringWritesTest: %d rounds, %d acknowledged runs (per round %s; a = kill aimed at a "
-                + "commit, * = killed inside a checkpoint), %d kills inside a checkpoint (%d of %d aimed), %d "
-                + "unacknowledged in-flight runs kept, %d ms%n", ROUNDS, allAcked.size(), perRound,
-                killedInsideCheckpoint, aimedAndInside, aimedAtCommit, inFlightFound,
+                + "commit, c = compacting, * = killed inside a checkpoint), %d kills inside a checkpoint (%d of %d "
+                + "aimed), %d of %d compacting rounds killed inside a compaction, %d unacknowledged in-flight runs "
+                + "kept, %d ms%n", ROUNDS, allAcked.size(), perRound, killedInsideCheckpoint, aimedAndInside,
+                aimedAtCommit, killedInsideCompaction, compactionRounds, inFlightFound,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        // Every purge that completed, and every one a kill interrupted, has its content gone once the store was
+        // reopened and closed.
+        for (String secret : secrets) {
+            assertThat(StoreFixtures.filesContain(dir, secret)).as(secret).isFalse();
+        }
+        assertThat(secrets).as("purges in the compacting rounds").isNotEmpty();
         assertThat(allAcked).doesNotHaveDuplicates().hasSizeGreaterThan(ROUNDS);
         assertThat(inFlightFound).isLessThanOrEqualTo(ROUNDS);
         // The aimed kills must really have hit commits, or this test would not test what it claims to.

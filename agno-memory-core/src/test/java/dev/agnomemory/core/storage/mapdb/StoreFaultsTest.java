@@ -8,6 +8,7 @@ import dev.agnomemory.core.Message;
 import dev.agnomemory.core.Run;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.UserMemory;
+import dev.agnomemory.core.storage.StorageException;
 import dev.agnomemory.core.storage.StoreFormatException;
 import dev.agnomemory.core.storage.StoreLockedException;
 import java.io.BufferedReader;
@@ -19,9 +20,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import dev.agnomemory.core.testing.TickingClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,31 +34,18 @@ class StoreFaultsTest {
     @TempDir
     Path dir;
 
-    private static final SessionKey KEY = SessionKey.of("alice", "s1");
+    private static final SessionKey KEY = StoreFixtures.KEY;
 
     private Path file() {
         return dir.resolve("memory.db");
     }
 
-    private void writeRuns(Path file, int runs) {
-        try (MapDbStorage s = MapDbStorage.builder().file(file).checkpointEvery(5).build()) {
-            s.getOrCreateSession(KEY, null);
-            for (int i = 0; i < runs; i++) {
-                s.appendMessage(KEY, "r" + i, Message.user("question " + i));
-                s.appendMessage(KEY, "r" + i, Message.assistant("answer " + i));
-                s.completeRun(KEY, "r" + i);
-            }
-        }
+    private static void writeRuns(Path file, int runs) {
+        StoreFixtures.writeRuns(file, runs);
     }
 
     private static void assertRuns(MapDbStorage s, int runs) {
-        List<Run> all = s.runs(KEY).toList();
-        assertThat(all).hasSize(runs);
-        for (int i = 0; i < runs; i++) {
-            assertThat(all.get(i).runId()).isEqualTo("r" + i);
-            assertThat(all.get(i).messages()).extracting(Message::content)
-                    .containsExactly("question " + i, "answer " + i);
-        }
+        StoreFixtures.assertRuns(s, runs);
     }
 
     @Test
@@ -137,7 +127,9 @@ class StoreFaultsTest {
     @Test
     void mapDbFileWithoutItsJournalIsRefusedAndLeftUntouched() throws IOException {
         writeRuns(file(), 2);
-        Files.delete(dir.resolve("memory.db.journal"));
+        for (Path segment : StoreFixtures.segments(file())) {
+            Files.delete(segment);
+        }
         byte[] before = Files.readAllBytes(file());
         assertThatThrownBy(() -> MapDbStorage.open(file())).isInstanceOf(StoreFormatException.class)
                 .hasMessageContaining("journal").hasMessageContaining("missing");
@@ -147,48 +139,80 @@ class StoreFaultsTest {
     @Test
     void truncatedJournalHeaderIsRefusedAndLeftUntouched() throws IOException {
         writeRuns(file(), 2);
-        Path journal = dir.resolve("memory.db.journal");
-        try (RandomAccessFile raf = new RandomAccessFile(journal.toFile(), "rw")) {
+        Path segment = StoreFixtures.segments(file()).get(0);
+        try (RandomAccessFile raf = new RandomAccessFile(segment.toFile(), "rw")) {
             raf.setLength(10);
         }
-        byte[] before = Files.readAllBytes(journal);
+        Map<String, byte[]> before = StoreFixtures.snapshot(dir);
         assertThatThrownBy(() -> MapDbStorage.open(file())).isInstanceOf(StoreFormatException.class)
-                .hasMessageContaining(journal.toString());
-        assertThat(Files.readAllBytes(journal)).isEqualTo(before);
+                .hasMessageContaining(segment.toString());
+        StoreFixtures.assertUnchanged(dir, before);
     }
 
+    /** Damage in the journal after the last checkpoint, where the open reads, followed by intact records. */
     @Test
-    void journalCorruptInTheMiddleIsRefusedAndLeftUntouched() throws IOException {
-        writeRuns(file(), 20);
-        Path journal = dir.resolve("memory.db.journal");
-        byte[] bytes = Files.readAllBytes(journal);
-        bytes[bytes.length / 2] ^= 0x5A;
-        Files.write(journal, bytes);
-        byte[] index = Files.readAllBytes(file());
+    void journalCorruptAfterTheCheckpointIsRefusedAndLeftUntouched() throws IOException {
+        Path crashed;
+        try (MapDbStorage s = MapDbStorage.builder().file(file()).checkpointEvery(1_000_000).build()) {
+            s.getOrCreateSession(KEY, null);
+            for (int i = 0; i < 20; i++) {
+                StoreFixtures.writeRun(s, KEY, i);
+            }
+            crashed = StoreFixtures.crashImage(file(), dir.resolve("crashed"));
+        }
+        Path segment = StoreFixtures.lastSegment(crashed);
+        long end = JournalContents.read(crashed).stream().mapToLong(e -> e.where().offset() + e.where().length())
+                .max().orElseThrow();
+        byte[] bytes = Files.readAllBytes(segment);
+        bytes[(int) (end / 2)] ^= 0x5A;
+        Files.write(segment, bytes);
+        Map<String, byte[]> before = StoreFixtures.snapshot(crashed.getParent());
 
-        assertThatThrownBy(() -> MapDbStorage.open(file())).isInstanceOf(StoreFormatException.class)
-                .hasMessageContaining(journal.toString()).hasMessageContaining("corrupt");
-        assertThat(Files.readAllBytes(journal)).isEqualTo(bytes);
-        assertThat(Files.readAllBytes(file())).isEqualTo(index);
+        assertThatThrownBy(() -> MapDbStorage.open(crashed)).isInstanceOf(StoreFormatException.class)
+                .hasMessageContaining(segment.toString()).hasMessageContaining("damaged")
+                .hasMessageContaining("Nothing was changed");
+        StoreFixtures.assertUnchanged(crashed.getParent(), before);
+    }
+
+    /**
+     * Damage before the last checkpoint is not read by the open (it reads only what came after): the store opens,
+     * and a read of the damaged message fails naming the file instead of returning wrong text; the rest reads fine.
+     */
+    @Test
+    void journalCorruptBeforeTheCheckpointFailsTheReadsItTouchesNamingTheFile() throws IOException {
+        writeRuns(file(), 20);
+        JournalContents.Entry victim = JournalContents.read(file()).stream()
+                .filter(e -> e.record() instanceof JournalRecord.MessagesAppended m
+                        && m.messages().get(0).content().equals("answer 7"))
+                .findFirst().orElseThrow();
+        Path segment = StoreFiles.of(file()).segment(victim.segment());
+        byte[] bytes = Files.readAllBytes(segment);
+        bytes[(int) (victim.where().offset() + victim.where().length() - 3)] ^= 0x01;
+        Files.write(segment, bytes);
+
+        try (MapDbStorage s = MapDbStorage.open(file())) {
+            assertThat(s.lastRuns(KEY, 5)).hasSize(5);
+            assertThatThrownBy(() -> s.lastRuns(KEY, 13)).isInstanceOf(StorageException.class)
+                    .hasMessageContaining(segment.toString()).hasMessageContaining("damaged");
+        }
     }
 
     @Test
     void tornJournalTailFromACrashIsDiscardedAndEverythingElseKept() throws IOException {
         writeRuns(file(), 5);
-        Path journal = dir.resolve("memory.db.journal");
-        long size = Files.size(journal);
+        Path segment = StoreFixtures.lastSegment(file());
+        long size = Files.size(segment);
         // a frame whose write was cut off: a plausible length, then only part of the bytes
-        try (RandomAccessFile raf = new RandomAccessFile(journal.toFile(), "rw")) {
+        try (RandomAccessFile raf = new RandomAccessFile(segment.toFile(), "rw")) {
             raf.seek(size);
             raf.writeInt(500);
             raf.write(new byte[37]);
+            raf.write(1);
         }
         try (LogCapture log = new LogCapture(); MapDbStorage s = MapDbStorage.open(file())) {
             assertRuns(s, 5);
-            assertThat(log.text()).contains("discarding 41 bytes");
-            s.appendMessage(KEY, "r5", Message.user("question 5"));
-            s.appendMessage(KEY, "r5", Message.assistant("answer 5"));
-            s.completeRun(KEY, "r5");
+            assertThat(log.text()).contains("discarded 42 bytes").doesNotContain("lost");
+            StoreFixtures.writeRun(s, KEY, 5);
         }
         try (MapDbStorage s = MapDbStorage.open(file())) {
             assertRuns(s, 6);
@@ -226,21 +250,22 @@ class StoreFaultsTest {
     @Test
     void journalOfANewerFormatIsRefusedWithAClearMessage() throws IOException {
         writeRuns(file(), 1);
-        Path journal = dir.resolve("memory.db.journal");
-        byte[] bytes = Files.readAllBytes(journal);
+        Path segment = StoreFixtures.segments(file()).get(0);
+        byte[] bytes = Files.readAllBytes(segment);
         bytes[11] = 9; // format version (big-endian int after the 8-byte magic)
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        crc.update(bytes, 0, 28);
+        crc.update(bytes, 0, SegmentHeader.SIZE - 4);
         int c = (int) crc.getValue();
-        bytes[28] = (byte) (c >>> 24);
-        bytes[29] = (byte) (c >>> 16);
-        bytes[30] = (byte) (c >>> 8);
-        bytes[31] = (byte) c;
-        Files.write(journal, bytes);
+        bytes[SegmentHeader.SIZE - 4] = (byte) (c >>> 24);
+        bytes[SegmentHeader.SIZE - 3] = (byte) (c >>> 16);
+        bytes[SegmentHeader.SIZE - 2] = (byte) (c >>> 8);
+        bytes[SegmentHeader.SIZE - 1] = (byte) c;
+        Files.write(segment, bytes);
+        Map<String, byte[]> before = StoreFixtures.snapshot(dir);
 
         assertThatThrownBy(() -> MapDbStorage.open(file())).isInstanceOf(StoreFormatException.class)
                 .hasMessageContaining("version 9").hasMessageContaining("newer");
-        assertThat(Files.readAllBytes(journal)).isEqualTo(bytes);
+        StoreFixtures.assertUnchanged(dir, before);
     }
 
     @Test
@@ -313,19 +338,22 @@ class StoreFaultsTest {
     }
 
     @Test
-    void deletedContentIsPurgedWithinThePurgeDelayWhileOpen() throws Exception {
+    void deletedContentIsPurgedWithinThePurgeDelayWhileOpen() {
         String secret = "PURGE-ME-" + "k5l6m7".repeat(3);
-        try (MapDbStorage s = MapDbStorage.builder().file(file()).purgeDelay(Duration.ofMillis(200)).build()) {
+        TickingClock clock = new TickingClock();
+        ManualScheduler scheduler = new ManualScheduler(clock);
+        try (MapDbStorage s = MapDbStorage.builder().file(file()).clock(clock).scheduler(scheduler)
+                .purgeDelay(Duration.ofMinutes(1)).build()) {
             s.getOrCreateSession(KEY, null);
             s.appendMessage(KEY, "r1", Message.user(secret));
             s.completeRun(KEY, "r1");
             s.checkpoint();
             s.deleteSession(KEY);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (filesContain(secret) && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertThat(filesContain(secret)).as("deleted content still on disk 20 s after the delete").isFalse();
+            assertThat(scheduler.runDue()).isZero();
+            assertThat(filesContain(secret)).as("before the purge delay").isTrue();
+            clock.advance(Duration.ofMinutes(1).toMillis());
+            assertThat(scheduler.runDue()).isPositive();
+            assertThat(filesContain(secret)).as("deleted content on disk after the purge delay").isFalse();
             // the store stays fully usable after the background rewrite
             s.getOrCreateSession(KEY, null);
             s.appendMessage(KEY, "r1", Message.user("after purge"));
@@ -338,28 +366,42 @@ class StoreFaultsTest {
     }
 
     @Test
-    void aPurgeInterruptedByACrashRunsAtTheNextOpen() throws IOException {
+    void aPurgeInterruptedByACrashRunsAtTheNextOpen() {
         String secret = "CRASHED-" + "p0o9i8".repeat(3);
-        Path file = file();
-        try (MapDbStorage s = MapDbStorage.builder().file(file).purgeDelay(Duration.ofHours(1)).build()) {
+        Path crashed;
+        try (MapDbStorage s = MapDbStorage.builder().file(file()).purgeDelay(Duration.ofHours(1)).build()) {
             s.getOrCreateSession(KEY, null);
             s.appendMessage(KEY, "r1", Message.user(secret));
             s.completeRun(KEY, "r1");
             s.deleteSession(KEY);
-            // simulate a crash before the purge: copy the files as they are now, while open
-            for (String name : List.of("memory.db", "memory.db.journal")) {
-                Files.copy(dir.resolve(name), dir.resolve("crashed-" + name));
-            }
+            // a crash before the purge: the files as they are now, while open
+            crashed = StoreFixtures.crashImage(file(), dir.resolve("crashed"));
         }
-        Path crashed = dir.resolve("crashed-memory.db");
-        assertThat(Files.readAllBytes(dir.resolve("crashed-memory.db.journal")))
-                .as("journal copy holds the secret").asString(StandardCharsets.UTF_8).contains(secret);
+        assertThat(StoreFixtures.filesContain(crashed.getParent(), secret)).as("crash image holds the secret")
+                .isTrue();
         try (MapDbStorage s = MapDbStorage.open(crashed)) {
             assertThat(s.session(KEY)).isEmpty();
         }
-        assertThat(Files.readAllBytes(dir.resolve("crashed-memory.db.journal"))).asString(StandardCharsets.UTF_8)
-                .doesNotContain(secret);
-        assertThat(Files.readAllBytes(crashed)).asString(StandardCharsets.UTF_8).doesNotContain(secret);
+        assertThat(StoreFixtures.filesContain(crashed.getParent(), secret)).isFalse();
+    }
+
+    /** The same when the process stopped after a checkpoint recorded the pending purge in the index. */
+    @Test
+    void aPurgeRecordedAsPendingAtACheckpointRunsAtTheNextOpen() {
+        String secret = "CHECKPOINTED-" + "a1s2d3".repeat(3);
+        Path crashed;
+        try (MapDbStorage s = MapDbStorage.builder().file(file()).purgeDelay(Duration.ofHours(1)).build()) {
+            s.getOrCreateSession(KEY, null);
+            s.appendMessage(KEY, "r1", Message.user(secret));
+            s.completeRun(KEY, "r1");
+            s.deleteSession(KEY);
+            s.checkpoint();
+            crashed = StoreFixtures.crashImage(file(), dir.resolve("crashed"));
+        }
+        try (MapDbStorage s = MapDbStorage.open(crashed)) {
+            assertThat(s.session(KEY)).isEmpty();
+        }
+        assertThat(StoreFixtures.filesContain(crashed.getParent(), secret)).isFalse();
     }
 
     @Test
@@ -400,28 +442,7 @@ class StoreFaultsTest {
         }
     }
 
-    private boolean filesContain(String text) throws IOException {
-        byte[] needle = text.getBytes(StandardCharsets.UTF_8);
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path p : files.filter(Files::isRegularFile).toList()) {
-                if (indexOf(Files.readAllBytes(p), needle) >= 0) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
+    private boolean filesContain(String text) {
+        return StoreFixtures.filesContain(dir, text);
     }
 }

@@ -9,6 +9,11 @@ interface Command {
     /** @return what the command accepts, checked before the store is opened */
     CommandSpec spec();
 
+    /** @return whether the command changes the store (the others only read it) */
+    default boolean writes() {
+        return false;
+    }
+
     /**
      * @param storage the open store
      * @param args the command's checked arguments

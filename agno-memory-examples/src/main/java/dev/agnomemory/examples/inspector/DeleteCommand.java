@@ -23,6 +23,11 @@ final class DeleteCommand implements Command {
     }
 
     @Override
+    public boolean writes() {
+        return true;
+    }
+
+    @Override
     public int run(MemoryStorage storage, Arguments args, PrintStream out) {
         SessionKey key = Sessions.key(args);
         Session session = Sessions.require(storage, key);

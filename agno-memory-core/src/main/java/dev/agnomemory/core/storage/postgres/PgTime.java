@@ -1,6 +1,7 @@
 package dev.agnomemory.core.storage.postgres;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -13,16 +14,17 @@ import java.time.ZoneOffset;
  * <ul>
  *   <li>the timestamptz is written as text in PostgreSQL's own format (years before 1 as {@code BC}) and read back
  *       as {@code extract(epoch from ...)}, an exact numeric, so no driver calendar conversion is involved;</li>
- *   <li>times outside PostgreSQL's range (4714-11-24 BC to 294276-12-31 AD) are refused with an
- *       {@link IllegalArgumentException} naming the field, before anything is written.</li>
+ *   <li>times outside 4714-11-24 BC to 294246-12-31 AD are refused with an {@link IllegalArgumentException} naming
+ *       the field, before anything is written: PostgreSQL stores up to 294276 AD, but its exact
+ *       {@code extract(epoch ...)} rounds to whole seconds in the last 30 years of that range.</li>
  * </ul>
  */
 final class PgTime {
 
     /** 4714-11-24T00:00:00Z BC, the first instant PostgreSQL stores. */
     static final Instant MIN = Instant.parse("-4713-11-24T00:00:00Z");
-    /** 294277-01-01T00:00:00Z, the first instant past PostgreSQL's range. */
-    static final Instant END = Instant.parse("+294277-01-01T00:00:00Z");
+    /** 294247-01-01T00:00:00Z, the first instant this storage refuses. */
+    static final Instant END = Instant.parse("+294247-01-01T00:00:00Z");
 
     private PgTime() {
     }
@@ -30,8 +32,8 @@ final class PgTime {
     /** @return the timestamptz literal of {@code t} truncated to the microsecond */
     static String timestamp(Instant t, String field) {
         if (t.isBefore(MIN) || !t.isBefore(END)) {
-            throw new IllegalArgumentException(field + " is " + t + ", outside what PostgreSQL stores (4714-11-24 BC"
-                    + " to 294276-12-31 AD)");
+            throw new IllegalArgumentException(field + " is " + t + ", outside what this storage keeps exactly in "
+                    + "PostgreSQL (4714-11-24 BC to 294246-12-31 AD)");
         }
         LocalDateTime d = LocalDateTime.ofEpochSecond(t.getEpochSecond(), t.getNano(), ZoneOffset.UTC);
         int year = d.getYear();
@@ -57,10 +59,10 @@ final class PgTime {
         if (epochSeconds == null) {
             return null;
         }
-        BigDecimal micros = epochSeconds.movePointRight(6);
-        long totalMicros = micros.longValueExact();
-        return Instant.ofEpochSecond(Math.floorDiv(totalMicros, 1_000_000L),
-                Math.floorMod(totalMicros, 1_000_000L) * 1000L + nanos);
+        // seconds and microseconds apart: the range's end in microseconds does not fit a long
+        BigDecimal seconds = epochSeconds.setScale(0, RoundingMode.FLOOR);
+        int micros = epochSeconds.subtract(seconds).movePointRight(6).intValueExact();
+        return Instant.ofEpochSecond(seconds.longValueExact(), micros * 1000L + nanos);
     }
 
     private static StringBuilder pad(StringBuilder s, int value, int width) {

@@ -65,7 +65,7 @@ import javax.sql.DataSource;
  *   <li><b>Durable.</b> A write that returns has committed with {@code synchronous_commit} at least {@code on}
  *       (the functions turn it on for their own transaction when the server or role has it off).</li>
  *   <li><b>Lossless.</b> Texts and times are stored as {@link PgText} and {@link PgTime} describe; times outside
- *       PostgreSQL's range (4714 BC to 294276 AD) are refused.</li>
+ *       4714 BC to 294246 AD are refused.</li>
  *   <li><b>Deletes.</b> Rows are deleted at once; {@link #purge()} vacuums the tables so that PostgreSQL reuses
  *       the space (see its Javadoc for what that does and does not erase).</li>
  *   <li><b>Failures.</b> A failed statement or a lost connection is a {@link StorageException} naming the

@@ -352,16 +352,19 @@ public final class PostgresStorage implements MemoryStorage {
     public List<Run> lastRuns(SessionKey key, int n) {
         Require.notNull(key, "key");
         Require.positive(n, "n");
-        return readRuns("Reading the last " + n + " runs of " + describe(key), key, "", "ORDER BY r.seq DESC", n,
-                null);
+        // the last n runs are the sequences from run_count - n: one range of the runs' and messages' keys
+        return readRuns("Reading the last " + n + " runs of " + describe(key), key, "JOIN " + q + "runs r ON "
+                + "r.session = s.id AND r.seq >= s.run_count - ?", null, n);
     }
 
     @Override
     public List<Run> lastCompletedRuns(SessionKey key, int n) {
         Require.notNull(key, "key");
         Require.positive(n, "n");
-        return readRuns("Reading the last " + n + " completed runs of " + describe(key), key,
-                "AND r.status = 'COMPLETED'", "ORDER BY r.seq DESC", n, null);
+        // completed runs are not contiguous: walk the completed-runs index backwards
+        return readRuns("Reading the last " + n + " completed runs of " + describe(key), key, "CROSS JOIN LATERAL "
+                + "(SELECT * FROM " + q + "runs r WHERE r.session = s.id AND r.status = 'COMPLETED' ORDER BY r.seq "
+                + "DESC LIMIT ?) r", null, n);
     }
 
     @Override
@@ -388,8 +391,9 @@ public final class PostgresStorage implements MemoryStorage {
             public boolean tryAdvance(Consumer<? super Run> action) {
                 if (position == page.size()) {
                     // keyed by the id seen at the start too, so a deleted and re-created session is not spliced in
-                    page = readRuns("Reading runs " + next + " and later of " + describe(key), key,
-                            "AND r.seq >= " + next, "ORDER BY r.seq", RUN_PAGE, sessionId);
+                    page = readRuns("Reading runs " + next + " and later of " + describe(key), key, "JOIN " + q
+                            + "runs r ON r.session = s.id AND r.seq >= ? AND r.seq < ?", sessionId, next,
+                            next + RUN_PAGE);
                     position = 0;
                     if (page.isEmpty()) {
                         return false;
@@ -403,22 +407,23 @@ public final class PostgresStorage implements MemoryStorage {
     }
 
     /**
-     * One indexed query: the session by key, up to {@code limit} of its runs in {@code order} (through the runs'
-     * primary key or the completed-runs index), and their messages; returned oldest first.
+     * One indexed query: the session by key (and internal id, when given), the runs that {@code runs} joins with
+     * its parameters {@code runParams}, and their messages; oldest first.
      */
-    private List<Run> readRuns(String what, SessionKey key, String runFilter, String order, int limit,
-            Long sessionId) {
+    private List<Run> readRuns(String what, SessionKey key, String runs, Long sessionId, long... runParams) {
         String sql = "SELECT " + PgRows.RUN_COLUMNS + ", " + PgRows.MESSAGE_COLUMNS + " FROM " + q + "sessions s "
-                + "CROSS JOIN LATERAL (SELECT * FROM " + q + "runs r WHERE r.session = s.id " + runFilter + " "
-                + order + " LIMIT ?) r LEFT JOIN " + q + "messages m ON m.session = s.id AND m.run_seq = r.seq "
+                + runs + " LEFT JOIN " + q + "messages m ON m.session = s.id AND m.run_seq = r.seq "
                 + "WHERE s.user_id = ? AND s.session_id = ?" + (sessionId == null ? "" : " AND s.id = ?")
                 + " ORDER BY r.seq, m.idx";
         return call(what, c -> {
             try (PreparedStatement s = prepare(c, sql)) {
-                s.setInt(1, limit);
-                keyParams(s, 2, key);
+                int i = 1;
+                for (long p : runParams) {
+                    s.setLong(i++, p);
+                }
+                keyParams(s, i, key);
                 if (sessionId != null) {
-                    s.setLong(4, sessionId);
+                    s.setLong(i + 2, sessionId);
                 }
                 try (ResultSet rs = s.executeQuery()) {
                     return PgRows.runs(key, rs);

@@ -35,7 +35,7 @@ final class SchemaInstaller {
     static final String VERSION_TABLE = "agno_memory_schema";
     private static final List<String> RELATIONS = List.of(VERSION_TABLE, "change_seq", "sessions", "runs",
             "messages", "memories", "memory_embeddings", "memory_history", "memory_versions");
-    private static final List<String> FUNCTIONS = List.of("make_commit_durable", "create_session",
+    private static final List<String> FUNCTIONS = List.of("make_commit_durable", "lock_session", "create_session",
             "append_messages", "finish_run", "update_session", "save_summary", "delete_session", "lock_memories",
             "record_memory_change", "save_memory", "delete_memory", "delete_memories", "save_memory_embedding");
     private static final Set<String> VERSION_COLUMNS = Set.of("version", "description", "product", "applied_at");

@@ -170,6 +170,18 @@ BEGIN
     END IF;
 END $$;
 
+-- Every session write starts here: durable commit, then the session's row locked, the lock that serializes every
+-- write to the session across instances. Returns the row, or a row of NULLs when there is no such session.
+CREATE FUNCTION agno_memory.lock_session(p_user text, p_session text) RETURNS agno_memory.sessions
+        LANGUAGE plpgsql AS $$
+DECLARE
+    v_s agno_memory.sessions;
+BEGIN
+    PERFORM agno_memory.make_commit_durable();
+    SELECT * INTO v_s FROM agno_memory.sessions WHERE user_id = p_user AND session_id = p_session FOR UPDATE;
+    RETURN v_s;
+END $$;
+
 CREATE FUNCTION agno_memory.create_session(p_user text, p_session text, p_agent text, p_at timestamptz,
         p_at_ns smallint) RETURNS SETOF agno_memory.sessions LANGUAGE plpgsql AS $$
 DECLARE
@@ -201,10 +213,8 @@ CREATE FUNCTION agno_memory.append_messages(p_user text, p_session text, p_run t
 DECLARE
     v_s agno_memory.sessions;
 BEGIN
-    PERFORM agno_memory.make_commit_durable();
-    -- the session row is the lock that serializes every write to the session, across instances
-    SELECT * INTO v_s FROM agno_memory.sessions WHERE user_id = p_user AND session_id = p_session FOR UPDATE;
-    IF NOT FOUND THEN
+    v_s := agno_memory.lock_session(p_user, p_session);
+    IF v_s.id IS NULL THEN
         o_outcome := 'NO_SESSION';
         RETURN;
     END IF;
@@ -253,9 +263,8 @@ CREATE FUNCTION agno_memory.finish_run(p_user text, p_session text, p_run text, 
 DECLARE
     v_s agno_memory.sessions;
 BEGIN
-    PERFORM agno_memory.make_commit_durable();
-    SELECT * INTO v_s FROM agno_memory.sessions WHERE user_id = p_user AND session_id = p_session FOR UPDATE;
-    IF NOT FOUND THEN
+    v_s := agno_memory.lock_session(p_user, p_session);
+    IF v_s.id IS NULL THEN
         o_outcome := 'NO_SESSION';
         RETURN;
     END IF;
@@ -294,9 +303,8 @@ CREATE FUNCTION agno_memory.update_session(p_user text, p_session text, p_fence 
 DECLARE
     v_s agno_memory.sessions;
 BEGIN
-    PERFORM agno_memory.make_commit_durable();
-    SELECT * INTO v_s FROM agno_memory.sessions WHERE user_id = p_user AND session_id = p_session FOR UPDATE;
-    IF NOT FOUND THEN
+    v_s := agno_memory.lock_session(p_user, p_session);
+    IF v_s.id IS NULL THEN
         RETURN;
     END IF;
     IF (p_fence IS NOT NULL AND p_fence <> v_s.turn_epoch)
@@ -322,9 +330,8 @@ CREATE FUNCTION agno_memory.save_summary(p_user text, p_session text, p_fence bi
 DECLARE
     v_s agno_memory.sessions;
 BEGIN
-    PERFORM agno_memory.make_commit_durable();
-    SELECT * INTO v_s FROM agno_memory.sessions WHERE user_id = p_user AND session_id = p_session FOR UPDATE;
-    IF NOT FOUND THEN
+    v_s := agno_memory.lock_session(p_user, p_session);
+    IF v_s.id IS NULL THEN
         RETURN 'NO_SESSION';
     END IF;
     IF p_fence IS NOT NULL AND p_fence <> v_s.turn_epoch THEN
@@ -343,9 +350,8 @@ CREATE FUNCTION agno_memory.delete_session(p_user text, p_session text, p_fence 
 DECLARE
     v_s agno_memory.sessions;
 BEGIN
-    PERFORM agno_memory.make_commit_durable();
-    SELECT * INTO v_s FROM agno_memory.sessions WHERE user_id = p_user AND session_id = p_session FOR UPDATE;
-    IF NOT FOUND THEN
+    v_s := agno_memory.lock_session(p_user, p_session);
+    IF v_s.id IS NULL THEN
         RETURN 'NO_SESSION';
     END IF;
     IF p_fence IS NOT NULL AND p_fence <> v_s.turn_epoch THEN

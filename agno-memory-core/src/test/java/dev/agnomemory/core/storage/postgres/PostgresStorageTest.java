@@ -330,6 +330,28 @@ class PostgresStorageTest {
     }
 
     @Test
+    void aCallWaitingLongerThanTheQueryTimeoutFailsNamingItAndChangesNothing() throws SQLException {
+        String schema = freshSchema();
+        try (PostgresStorage storage = PostgresStorage.builder().dataSource(database.dataSource()).schema(schema)
+                .queryTimeout(Duration.ofMillis(500)).build();
+                Connection blocker = database.dataSource().getConnection()) {
+            storage.getOrCreateSession(ALICE, null);
+            blocker.setAutoCommit(false);
+            try (Statement s = blocker.createStatement()) {
+                s.execute("SELECT 1 FROM " + schema + ".sessions FOR UPDATE"); // another instance mid-write, stuck
+            }
+            assertThatThrownBy(() -> storage.appendMessage(ALICE, "r1", Message.user("waits")))
+                    .isInstanceOf(dev.agnomemory.core.storage.StorageException.class)
+                    .hasMessageContaining("Appending a message to run r1 of session s1 of user alice failed")
+                    .hasMessageContaining("timed out");
+            blocker.rollback();
+            assertThat(storage.lastRuns(ALICE, 1)).isEmpty();
+            storage.appendMessage(ALICE, "r1", Message.user("goes through"));
+            assertThat(storage.lastRuns(ALICE, 1)).hasSize(1);
+        }
+    }
+
+    @Test
     void purgeVacuumsSoThatTheDeletedSessionsSpaceIsGivenBack() throws SQLException {
         String schema = freshSchema();
         try (PostgresStorage storage = open(schema)) {

@@ -14,7 +14,8 @@ import java.util.Optional;
  *   <li><b>Isolation.</b> A search sees only the messages of {@link ConversationQuery#userId()}, filtered inside
  *       the index, not after the fact; the neighbours of a hit come from the hit's own session.</li>
  *   <li><b>Identity.</b> A message is identified by its session and {@link MessagePosition}; adding a message again
- *       replaces the indexed one.</li>
+ *       replaces the indexed one (so replaying messages after a restart is harmless). Messages are meant to be
+ *       immutable: a message indexed with its predecessors as context keeps the context it was indexed with.</li>
  *   <li><b>Read your writes.</b> A search started after {@link #add} or a removal returned sees its effect.</li>
  *   <li><b>Removal.</b> {@link #removeSession} and {@link #removeUser} make the messages unsearchable at once;
  *       {@link #purgeDeleted()} makes their text leave the index's files.</li>

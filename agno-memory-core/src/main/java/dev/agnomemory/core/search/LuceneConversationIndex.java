@@ -3,10 +3,8 @@ package dev.agnomemory.core.search;
 import dev.agnomemory.core.MessagePosition;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.internal.Require;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -23,9 +21,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.index.CorruptIndexException;
-import org.apache.lucene.index.IndexFormatTooNewException;
-import org.apache.lucene.index.IndexFormatTooOldException;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
@@ -134,9 +129,17 @@ public final class LuceneConversationIndex implements ConversationIndex {
                 opened = openWriter(false);
             } catch (LockObtainFailedException e) {
                 throw new SearchIndexException("The " + location + " is in use by another process", e);
-            } catch (CorruptIndexException | IndexFormatTooOldException | IndexFormatTooNewException | EOFException
-                    | NoSuchFileException e) {
-                log.warn("The {} cannot be read; starting it empty, to be filled again from storage", location, e);
+            } catch (IOException | IllegalStateException | IllegalArgumentException e) {
+                // Damaged or foreign files (Lucene reports those as CorruptIndexException, IndexFormatToo*Exception,
+                // EOFException, or an IllegalState/IllegalArgument for inconsistent metadata). The index is derived
+                // data: start it empty. If the directory itself is unusable, creating fails too and is reported.
+                log.warn("The {} cannot be read ({}); starting it empty, to be filled again from storage", location,
+                        e.toString(), e);
+                for (String file : directory.listAll()) {
+                    if (!file.equals(IndexWriter.WRITE_LOCK_NAME)) {
+                        directory.deleteFile(file); // even CREATE reads the old commit, so it must go first
+                    }
+                }
                 opened = openWriter(true);
             }
             manager = new SearcherManager(opened, new SearcherFactory() {
@@ -446,10 +449,20 @@ public final class LuceneConversationIndex implements ConversationIndex {
         }
     }
 
-    /** @return how many messages the index holds (the committed and uncommitted ones, without removed ones) */
+    /** @return how many messages the index holds (committed or not, without removed ones) */
     public int size() {
         ensureOpen();
-        return writer.getDocStats().numDocs;
+        try {
+            refreshIfNeeded();
+            IndexSearcher searcher = searchers.acquire();
+            try {
+                return searcher.getIndexReader().numDocs();
+            } finally {
+                searchers.release(searcher);
+            }
+        } catch (IOException e) {
+            throw failure("read", e);
+        }
     }
 
     /** @return the embedder whose vectors this index holds */

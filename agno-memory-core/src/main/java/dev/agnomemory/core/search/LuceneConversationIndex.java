@@ -111,6 +111,8 @@ public final class LuceneConversationIndex implements ConversationIndex {
     private final SearcherManager searchers;
     /** Serializes writes, so a message's context is read from a state that includes the messages before it. */
     private final ReentrantLock writeLock = new ReentrantLock();
+    /** The last messages indexed per session; guarded by {@link #writeLock}. */
+    private final SessionTails tails = new SessionTails();
     /** Counts completed writes; searches refresh until they see at least the count at their start. */
     private final AtomicLong writes = new AtomicLong();
     private final Object refreshLock = new Object();
@@ -236,6 +238,7 @@ public final class LuceneConversationIndex implements ConversationIndex {
                 .thenComparing(m -> m.session().sessionId()).thenComparing(IndexedMessage::position);
         all.sort(order);
         writer.deleteAll(); // also forgets the old vector dimension
+        tails.clear();
         writes.incrementAndGet();
         for (int from = 0; from < all.size(); from += REEMBED_CHUNK) {
             add(all.subList(from, Math.min(all.size(), from + REEMBED_CHUNK)));
@@ -267,33 +270,46 @@ public final class LuceneConversationIndex implements ConversationIndex {
                     .put(indexed.get(i).position(), i);
         }
         writeLock.lock();
+        IndexSearcher searcher = null;
         try {
             ensureOpen();
-            refreshIfNeeded();
-            IndexSearcher searcher = searchers.acquire();
-            try {
-                for (Map.Entry<SessionKey, TreeMap<MessagePosition, Integer>> session : bySession.entrySet()) {
-                    SessionKey key = session.getKey();
-                    Deque<String> before = new ArrayDeque<>(textsBefore(searcher, key,
-                            session.getValue().firstKey()));
-                    for (int i : session.getValue().values()) {
-                        IndexedMessage m = indexed.get(i);
-                        writer.updateDocument(MessageDocuments.idTerm(key, m.position()),
-                                MessageDocuments.build(m, List.copyOf(before), vectors.get(i)));
-                        before.addLast(m.text());
-                        if (before.size() > MessageDocuments.CONTEXT_BEFORE) {
-                            before.removeFirst();
-                        }
+            for (Map.Entry<SessionKey, TreeMap<MessagePosition, Integer>> session : bySession.entrySet()) {
+                SessionKey key = session.getKey();
+                MessagePosition first = session.getValue().firstKey();
+                List<String> known = tails.before(key, first).orElse(null);
+                if (known == null) {
+                    if (searcher == null) {
+                        refreshIfNeeded();
+                        searcher = searchers.acquire();
+                    }
+                    known = textsBefore(searcher, key, first);
+                }
+                Deque<String> before = new ArrayDeque<>(known);
+                for (int i : session.getValue().values()) {
+                    IndexedMessage m = indexed.get(i);
+                    List<String> context = List.copyOf(before);
+                    writer.updateDocument(MessageDocuments.idTerm(key, m.position()),
+                            MessageDocuments.build(m, context, vectors.get(i)));
+                    tails.indexed(key, m.position(), m.text(), context);
+                    before.addLast(m.text());
+                    if (before.size() > MessageDocuments.CONTEXT_BEFORE) {
+                        before.removeFirst();
                     }
                 }
-            } finally {
-                searchers.release(searcher);
             }
             writes.incrementAndGet();
         } catch (IOException e) {
             throw failure("add messages to", e);
         } finally {
-            writeLock.unlock();
+            try {
+                if (searcher != null) {
+                    searchers.release(searcher);
+                }
+            } catch (IOException e) {
+                log.warn("Could not release a searcher of the {}", location, e);
+            } finally {
+                writeLock.unlock();
+            }
         }
     }
 
@@ -307,19 +323,21 @@ public final class LuceneConversationIndex implements ConversationIndex {
     @Override
     public void removeSession(SessionKey session) {
         Require.notNull(session, "session");
-        delete(MessageDocuments.sessionTerm(session), "remove session " + session.sessionId() + " from");
+        delete(MessageDocuments.sessionTerm(session), () -> tails.removeSession(session),
+                "remove session " + session.sessionId() + " from");
     }
 
     @Override
     public void removeUser(String userId) {
         Require.notBlank(userId, "userId");
-        delete(MessageDocuments.userTerm(userId), "remove a user from");
+        delete(MessageDocuments.userTerm(userId), () -> tails.removeUser(userId), "remove a user from");
     }
 
-    private void delete(Term term, String what) {
+    private void delete(Term term, Runnable forgetTails, String what) {
         writeLock.lock();
         try {
             ensureOpen();
+            forgetTails.run();
             writer.deleteDocuments(term);
             writes.incrementAndGet();
         } catch (IOException e) {

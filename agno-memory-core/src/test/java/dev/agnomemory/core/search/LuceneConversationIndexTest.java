@@ -82,13 +82,7 @@ class LuceneConversationIndexTest {
 
     @Test
     void aReplyIsFoundByTheMessagesBeforeIt() {
-        TextEmbedder noMeaning = new HashingEmbedder("constant", 8) { // only the words rank
-            @Override
-            public List<float[]> embedAll(List<String> batch) {
-                return batch.stream().map(t -> new float[] {1, 0, 0, 0, 0, 0, 0, 0}).toList();
-            }
-        };
-        try (LuceneConversationIndex index = inMemory(noMeaning)) {
+        try (LuceneConversationIndex index = inMemory(noMeaning())) {
             for (int i = 0; i < 30; i++) { // other sessions, so the words are rare
                 index.add(session("alice", "other-" + i, "How is the weather " + i, "Sunny and warm " + i));
             }
@@ -100,6 +94,41 @@ class LuceneConversationIndexTest {
 
             assertThat(hits).extracting(h -> h.message().text()).startsWith("Did you visit the Louvre museum?",
                     "Yes, it was amazing!");
+        }
+    }
+
+    /** Every vector the same: the meaning ranking adds the same 1.0 to every message, so only words rank. */
+    static TextEmbedder noMeaning() {
+        return new HashingEmbedder("constant", 8) {
+            @Override
+            public List<float[]> embedAll(List<String> batch) {
+                return batch.stream().map(t -> new float[] {1, 0, 0, 0, 0, 0, 0, 0}).toList();
+            }
+        };
+    }
+
+    /** The texts of the messages that matched by words, not by the (constant) meaning alone. */
+    private static List<String> matchedByWords(ConversationIndex index, String query) {
+        return index.search(new ConversationQuery("alice", query, 50, 0, null)).stream()
+                .filter(h -> h.score() > 1.0 + 1e-9).map(h -> h.message().text()).sorted().toList();
+    }
+
+    @Test
+    void theContextIsTheTwoMessagesBeforeAfterRestartsAndOutOfOrderAdds() {
+        try (LuceneConversationIndex index = LuceneConversationIndex.builder().directory(dir)
+                .embedder(noMeaning()).build()) {
+            index.add(session("alice", "s", "m0 alpha", "m1", "m2"));
+        }
+        try (LuceneConversationIndex index = LuceneConversationIndex.builder().directory(dir)
+                .embedder(noMeaning()).build()) {
+            index.add(session("alice", "s", "m0 alpha", "m1", "m2", "m3 beta").subList(3, 4)); // read from the index
+            index.add(List.of(message("alice", "s", 2, 0, Role.USER, "m4 gamma")));
+            index.add(session("alice", "s", "m0 alpha", "m1").subList(1, 2)); // a replay, out of order
+            index.add(List.of(message("alice", "s", 2, 1, Role.ASSISTANT, "m5")));
+
+            assertThat(matchedByWords(index, "alpha")).containsExactly("m0 alpha", "m1", "m2");
+            assertThat(matchedByWords(index, "beta")).containsExactly("m3 beta", "m4 gamma", "m5");
+            assertThat(matchedByWords(index, "gamma")).containsExactly("m4 gamma", "m5");
         }
     }
 

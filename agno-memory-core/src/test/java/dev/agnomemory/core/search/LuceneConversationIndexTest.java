@@ -282,6 +282,17 @@ class LuceneConversationIndexTest {
     }
 
     @Test
+    void anEmptyIndexOrAnUnknownUserFindsNothing() {
+        try (LuceneConversationIndex index = inMemory(new HashingEmbedder())) {
+            assertThat(index.search("alice", "anything at all", 10)).isEmpty();
+            index.add(session("alice", "s", "something"));
+            assertThat(index.search("nobody", "something", 10)).isEmpty();
+            assertThat(index.search("alice", "the of and", 10)).as("only stop words: found by meaning alone")
+                    .hasSize(1);
+        }
+    }
+
+    @Test
     void closedIndexRefusesUse() {
         LuceneConversationIndex index = inMemory(new HashingEmbedder());
         index.close();

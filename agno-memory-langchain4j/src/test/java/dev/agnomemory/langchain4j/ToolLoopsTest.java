@@ -93,6 +93,7 @@ class ToolLoopsTest {
         Agent agent = agent(10);
         server.replyText("Hello!");
         agent.chat(ALICE, "hi");
+        Run first = storage.runs(ALICE).toList().get(0);
         server.replyToolCalls(ToolCallSpec.of("c1", "book", "{\"hotel\": \"Ritz\"}"));
         server.replyToolCalls(ToolCallSpec.of("c2", "pay", "{\"amount\": 300}"));
         server.replyText("The payment failed, so I cancelled the booking.");
@@ -106,8 +107,11 @@ class ToolLoopsTest {
                 "Tool 'book' was executed successfully but was rolled back due to failure of tool 'pay'");
         List<Run> runs = storage.runs(ALICE).toList();
         assertThat(runs).hasSize(2).allMatch(Run::completed);
-        assertThat(runs.get(0).messages()).extracting(Message::content).containsExactly("hi", "Hello!");
+        assertThat(runs.get(0)).as("the first run is the same stored run, not a copy").isEqualTo(first);
         assertThat(runs).allSatisfy(run -> assertThat(run.messages()).noneMatch(m -> m.role() == Role.SYSTEM));
+        assertThat(storage.session(ALICE).orElseThrow().data().get(SessionWindow.SYSTEM_MESSAGE_KEY))
+                .as("the service's own system message is stored, not the composed one").contains(SYSTEM)
+                .doesNotContain("memories");
 
         // the replacement was appended with the replaced message's id; readers see it in its place
         List<Message> effective = StoredMessages.effective(runs.get(1).messages());

@@ -34,14 +34,14 @@ import java.util.Set;
  * @param maxHistoryTokens the token budget for the history, or 0 for none
  * @param tokenCountEstimator counts tokens for the budget; required when {@code maxHistoryTokens > 0}
  */
-public record HistoryWindow(boolean addHistory, int numHistoryResponses, int maxHistoryTokens,
+record HistoryWindow(boolean addHistory, int numHistoryResponses, int maxHistoryTokens,
         TokenCountEstimator tokenCountEstimator) {
 
     /** Agno's default: history on, the last 3 runs, no token budget. */
-    public static final HistoryWindow DEFAULT = new HistoryWindow(true, 3, 0, null);
+    static final HistoryWindow DEFAULT = new HistoryWindow(true, 3, 0, null);
 
     /** Validates the components. */
-    public HistoryWindow {
+    HistoryWindow {
         Require.positive(numHistoryResponses, "numHistoryResponses");
         if (maxHistoryTokens < 0) {
             throw new IllegalArgumentException("maxHistoryTokens must not be negative, but is " + maxHistoryTokens);
@@ -57,7 +57,7 @@ public record HistoryWindow(boolean addHistory, int numHistoryResponses, int max
      * @param completedRuns the messages of the session's last completed runs, oldest first
      * @return the messages to send, oldest first
      */
-    public List<ChatMessage> select(List<List<ChatMessage>> completedRuns) {
+    List<ChatMessage> select(List<List<ChatMessage>> completedRuns) {
         if (!addHistory) {
             return List.of();
         }
@@ -77,6 +77,11 @@ public record HistoryWindow(boolean addHistory, int numHistoryResponses, int max
             }
         }
         return flatten(runs);
+    }
+
+    /** @return how many completed runs a session's memory keeps loaded for this window */
+    int capacity() {
+        return numHistoryResponses;
     }
 
     /** Whether a run can be sent as it is (see the class rules). */

@@ -1,6 +1,7 @@
 package dev.agnomemory.langchain4j;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agnomemory.core.MemoryChangeCause;
 import dev.agnomemory.core.UserMemory;
 import dev.agnomemory.core.internal.Require;
 import dev.agnomemory.core.storage.MemoryStorage;
@@ -36,6 +37,10 @@ import org.slf4j.LoggerFactory;
  *   <li>Output that is not usable JSON even after one repair request changes nothing and is reported as a
  *       {@link MalformedModelOutputException}.</li>
  *   <li>Only the given user's memories are ever read or changed.</li>
+ *   <li>The work for one user is serialized, across all managers of the process on the same storage, so two runs
+ *       for one user never decide against a stale list (one could bring back a memory the other deleted).</li>
+ *   <li>Every change is recorded in the memory's history ({@code MemoryStorage.memoryHistory}) with its cause: the
+ *       memory model after a run, the agentic tool, or (for the public methods here) the application.</li>
  * </ul>
  */
 public final class MemoryManager {
@@ -91,7 +96,8 @@ public final class MemoryManager {
     }
 
     /**
-     * Lets the model update the user's memories from what the user said in a run.
+     * Lets the model update the user's memories from what the user said; the changes are recorded as the
+     * application's.
      *
      * @param userId the user
      * @param userMessage what the user said
@@ -99,14 +105,39 @@ public final class MemoryManager {
      * @throws MalformedModelOutputException when the model's answer is unusable (nothing changed)
      */
     public MemoryUpdate updateFromMessage(String userId, String userMessage) {
-        Require.notBlank(userId, "userId");
         Require.notNull(userMessage, "userMessage");
-        return run(userId, "The user said:\n<user_message>\n" + userMessage + "\n</user_message>");
+        return updateFromMessages(userId, List.of(userMessage), MemoryChangeCause.application());
     }
 
     /**
-     * Carries out a memory task the assistant chose (Agno's agentic memory), for example "remember that the user
-     * is vegetarian" or "forget where the user works".
+     * Lets the model update the user's memories from what the user said in one or more runs, oldest first.
+     *
+     * @param userId the user
+     * @param userMessages what the user said, not empty
+     * @param cause what the changes are recorded as
+     * @return what changed
+     */
+    MemoryUpdate updateFromMessages(String userId, List<String> userMessages, MemoryChangeCause cause) {
+        Require.notBlank(userId, "userId");
+        Require.notNull(userMessages, "userMessages");
+        if (userMessages.isEmpty()) {
+            throw new IllegalArgumentException("userMessages must not be empty");
+        }
+        StringBuilder input = new StringBuilder();
+        if (userMessages.size() == 1) {
+            input.append("The user said:\n<user_message>\n").append(userMessages.get(0)).append("\n</user_message>");
+        } else {
+            input.append("The user said, in separate messages, oldest first:");
+            for (String m : userMessages) {
+                input.append("\n<user_message>\n").append(m).append("\n</user_message>");
+            }
+        }
+        return run(userId, input.toString(), cause);
+    }
+
+    /**
+     * Carries out a memory task (Agno's agentic memory), for example "remember that the user is vegetarian" or
+     * "forget where the user works"; the changes are recorded as the application's.
      *
      * @param userId the user
      * @param task what to do, in words
@@ -114,12 +145,20 @@ public final class MemoryManager {
      * @throws MalformedModelOutputException when the model's answer is unusable (nothing changed)
      */
     public MemoryUpdate runTask(String userId, String task) {
-        Require.notBlank(userId, "userId");
-        Require.notBlank(task, "task");
-        return run(userId, "Carry out this memory task for the user:\n<task>\n" + task + "\n</task>");
+        return runTask(userId, task, MemoryChangeCause.application());
     }
 
-    private MemoryUpdate run(String userId, String input) {
+    MemoryUpdate runTask(String userId, String task, MemoryChangeCause cause) {
+        Require.notBlank(userId, "userId");
+        Require.notBlank(task, "task");
+        return run(userId, "Carry out this memory task for the user:\n<task>\n" + task + "\n</task>", cause);
+    }
+
+    private MemoryUpdate run(String userId, String input, MemoryChangeCause cause) {
+        return UserLocks.withUser(storage, userId, () -> runLocked(userId, input, cause));
+    }
+
+    private MemoryUpdate runLocked(String userId, String input, MemoryChangeCause cause) {
         List<UserMemory> existing = storage.memories(userId);
         List<UserMemory> shown = existing.stream()
                 .sorted(Comparator.comparing(UserMemory::updatedAt).reversed()).limit(maxMemoriesShown).toList();
@@ -132,9 +171,10 @@ public final class MemoryManager {
         }
         prompt.append("</existing_memories>\n\n").append(input);
         List<JsonNode> operations = OUTPUT.ask(model, SYSTEM_PROMPT, prompt.toString());
-        MemoryUpdate update = apply(userId, shown, operations);
+        MemoryUpdate update = apply(userId, shown, operations, cause);
         if (!update.rejected().isEmpty()) {
-            log.warn("Skipped memory operations for user {}: {}", userId, update.rejected());
+            log.warn("Skipped {} memory operation(s) the model asked for user {}: {}", update.rejected().size(),
+                    userId, update.rejected());
         }
         if (!update.isEmpty()) {
             onChange.accept(update);
@@ -142,7 +182,8 @@ public final class MemoryManager {
         return update;
     }
 
-    private MemoryUpdate apply(String userId, List<UserMemory> shown, List<JsonNode> operations) {
+    private MemoryUpdate apply(String userId, List<UserMemory> shown, List<JsonNode> operations,
+            MemoryChangeCause cause) {
         Map<String, UserMemory> byId = new HashMap<>();
         shown.forEach(m -> byId.put(m.memoryId(), m));
         List<UserMemory> added = new ArrayList<>();
@@ -155,19 +196,19 @@ public final class MemoryManager {
                 switch (action) {
                     case "add" -> {
                         UserMemory m = UserMemory.create(userId, memoryText(op), topics(op), null);
-                        storage.saveMemory(m);
+                        storage.saveMemory(m, cause);
                         added.add(m);
                     }
                     case "update" -> {
                         UserMemory current = existing(byId, op);
                         UserMemory m = current.withMemory(memoryText(op), topics(op));
-                        storage.saveMemory(m);
+                        storage.saveMemory(m, cause);
                         byId.put(m.memoryId(), m);
                         updated.add(m);
                     }
                     case "delete" -> {
                         UserMemory current = existing(byId, op);
-                        if (storage.deleteMemory(userId, current.memoryId())) {
+                        if (storage.deleteMemory(userId, current.memoryId(), cause)) {
                             byId.remove(current.memoryId());
                             deleted.add(current);
                         }

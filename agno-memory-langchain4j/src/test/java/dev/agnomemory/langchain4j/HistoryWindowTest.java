@@ -69,7 +69,7 @@ class HistoryWindowTest {
 
     @Test
     void tokenBudgetDropsWholeRunsOldestFirst() {
-        MapDbChatMemoryStoreTest.WordCounter words = new MapDbChatMemoryStoreTest.WordCounter();
+        MemoryStorageChatMemoryStoreTest.WordCounter words = new MemoryStorageChatMemoryStoreTest.WordCounter();
         List<List<ChatMessage>> three = runs(3);
         int perRun = words.estimateTokenCountInMessages(three.get(0));
         HistoryWindow window = new HistoryWindow(true, 3, 2 * perRun, words);

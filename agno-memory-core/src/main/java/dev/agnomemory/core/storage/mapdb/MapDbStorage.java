@@ -827,7 +827,7 @@ public final class MapDbStorage implements MemoryStorage {
     private SessionState existing(SessionKey key) {
         SessionState s = index.session(key);
         if (s == null) {
-            throw new IllegalStateException("No session " + describe(key) + "; create it with getOrCreateSession");
+            throw new IllegalStateException("There is no " + describe(key) + "; create it with getOrCreateSession");
         }
         return s;
     }

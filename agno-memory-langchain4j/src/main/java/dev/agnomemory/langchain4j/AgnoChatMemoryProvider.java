@@ -1,6 +1,8 @@
 package dev.agnomemory.langchain4j;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agnomemory.core.Session;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.internal.Require;
 import dev.agnomemory.core.storage.MemoryStorage;
@@ -66,11 +68,21 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
 
     private static final Logger log = LoggerFactory.getLogger(AgnoChatMemoryProvider.class);
 
+    /**
+     * The invocation parameter that gives one call its own session state (Agno's {@code session_state} argument of
+     * {@code run}): a JSON object's text, a {@code Map} or a Jackson {@code ObjectNode}. Pass
+     * {@code InvocationParameters.from(SESSION_STATE, Map.of("cart", List.of()))} as an argument of the AI
+     * service method.
+     */
+    public static final String SESSION_STATE = "session_state";
+
     static final String DEFAULT_USER = "default";
     static final Duration DEFAULT_CALL_WAIT_LIMIT = Duration.ofMinutes(10);
     static final int DEFAULT_MAX_CACHED_SESSIONS = 10_000;
     static final Duration DEFAULT_SESSION_IDLE_TIME = Duration.ofMinutes(30);
 
+    private final MemoryStorage storage;
+    private final String agentId;
     private final SessionKeyResolver resolver;
     private final boolean answerToolArgumentErrors;
     private final MemoryManager memoryManager;
@@ -87,12 +99,20 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
         MemoryStorage storage = b.storage;
         this.resolver = b.resolver != null ? b.resolver : SessionKeyResolver.withDefaultUser(b.userId);
         this.answerToolArgumentErrors = b.answerToolArgumentErrors;
+        boolean byMessages = b.numHistoryMessages != null && !b.numHistoryResponsesSet;
+        if (b.numHistoryMessages != null && b.numHistoryResponsesSet) {
+            log.warn("numHistoryResponses and numHistoryMessages are both set; the history is counted in runs "
+                    + "({} runs), as Agno does", b.numHistoryResponses);
+        }
         HistoryWindow history = new HistoryWindow(b.addHistoryToMessages, b.numHistoryResponses,
+                byMessages ? b.numHistoryMessages : 0,
+                b.maxToolCallsFromHistory == null ? 0 : b.maxToolCallsFromHistory,
                 b.maxHistoryTokens == null ? 0 : b.maxHistoryTokens, b.tokenCountEstimator);
+        String memoryAgent = b.memoryScope == MemoryScope.AGENT ? b.agentId : null;
         UserMemoryRetriever retriever = null;
         if (b.createUserMemories) {
             UserMemoryRetriever.Builder r = UserMemoryRetriever.builder().storage(storage).retrieval(b.retrieval)
-                    .embeddingModel(b.embeddingModel);
+                    .embeddingModel(b.embeddingModel).agentId(memoryAgent);
             if (b.numMemories != null) {
                 r.limit(b.numMemories);
             }
@@ -100,7 +120,7 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
         }
         UserMemoryRetriever embedNow = retriever != null && b.retrieval == MemoryRetrieval.SEMANTIC ? retriever : null;
         this.memoryManager = b.memoryModel == null ? null : MemoryManager.builder().chatModel(b.memoryModel)
-                .storage(storage).onChange(update -> embed(embedNow, update)).build();
+                .storage(storage).agentId(memoryAgent).onChange(update -> embed(embedNow, update)).build();
         this.summarizer = b.memoryModel == null ? null : SessionSummarizer.builder().chatModel(b.memoryModel)
                 .storage(storage).build();
         AfterRunWork afterRun = new AfterRunWork(storage,
@@ -108,11 +128,13 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
                 b.createSessionSummary && b.updateSessionSummaryAfterRun ? summarizer : null,
                 b.backgroundQueue, b.closeWait);
         this.runs = new RunBoundaries(storage, afterRun);
-        SystemPromptComposer composer = new SystemPromptComposer(storage, retriever, b.createSessionSummary,
-                history.capacity());
+        SystemPromptComposer composer = new SystemPromptComposer(retriever, b.createSessionSummary,
+                history.capacity(), b.addSessionStateToContext);
+        ObjectNode stateDefaults = b.sessionState == null ? null : SessionStates.parse(b.sessionState, "sessionState");
         SessionWindows[] holder = new SessionWindows[1];
         this.windows = new SessionWindows(b.maxCachedSessions, b.sessionIdleTime, b.ticker, key -> new SessionWindow(key,
-                new SessionWindow.Context(storage, b.agentId, history, composer, runs, holder[0])));
+                new SessionWindow.Context(storage, b.agentId, history, composer, runs, holder[0], stateDefaults,
+                        b.overwriteDbSessionState)));
         holder[0] = windows;
         this.turns = new InProcessCallTurns();
         this.coordinator = new CallCoordinator(resolver, windows, runs, turns, b.callWaitLimit,
@@ -127,6 +149,11 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
         if (b.agenticMemory) {
             tools.add(new UserMemoryTool(memoryManager, resolver));
         }
+        if (b.agenticState) {
+            tools.add(new SessionStateTool(storage, resolver, b.agentId));
+        }
+        this.storage = storage;
+        this.agentId = b.agentId;
     }
 
     /** The memory model changed memories: embed them now (semantic retrieval), not at the next lookup. */
@@ -190,6 +217,54 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
     }
 
     /**
+     * The name of the session {@code memoryId} stands for (Agno's {@code get_session_name}).
+     *
+     * @param memoryId the memory id
+     * @return the name, or empty when the session has none (or does not exist)
+     */
+    public Optional<String> sessionName(Object memoryId) {
+        return storage.session(resolver.resolve(memoryId)).flatMap(Session::name);
+    }
+
+    /**
+     * Names the session {@code memoryId} stands for (Agno's {@code set_session_name}); the session is created when it
+     * does not exist yet. The name is listed with the sessions ({@code MemoryStorage.sessions}).
+     *
+     * @param memoryId the memory id
+     * @param name the name, not blank; null removes it
+     */
+    public void setSessionName(Object memoryId, String name) {
+        SessionKey key = resolver.resolve(memoryId);
+        storage.getOrCreateSession(key, agentId);
+        storage.renameSession(key, name);
+    }
+
+    /**
+     * The session state (Agno's {@code session_state}) of the session {@code memoryId} stands for.
+     *
+     * @param memoryId the memory id
+     * @return the state, a JSON object's text; {@code {}} when none was set or the session does not exist
+     */
+    public String sessionState(Object memoryId) {
+        return storage.session(resolver.resolve(memoryId)).map(Session::state).orElse(Session.EMPTY_STATE);
+    }
+
+    /**
+     * Replaces the session state of the session {@code memoryId} stands for; the session is created when it does
+     * not exist yet. The next call sees it (and, with {@code addSessionStateToContext}, sends it).
+     *
+     * @param memoryId the memory id
+     * @param state a JSON object's text
+     * @throws IllegalArgumentException when {@code state} is not a JSON object (nothing is stored)
+     */
+    public void setSessionState(Object memoryId, String state) {
+        String json = SessionStates.write(SessionStates.parse(state, "state"));
+        SessionKey key = resolver.resolve(memoryId);
+        storage.getOrCreateSession(key, agentId);
+        storage.updateSessionState(key, stored -> json);
+    }
+
+    /**
      * The memory manager, for updating memories by hand (Agno's {@code memory.update_memory()}), or empty without
      * a {@link Builder#memoryModel(ChatModel)}.
      *
@@ -240,7 +315,8 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
     /**
      * The tools that are on: {@code get_chat_history} ({@link Builder#readChatHistory(boolean)}),
      * {@code get_tool_call_history} ({@link Builder#readToolCallHistory(boolean)}), {@code update_user_memory}
-     * ({@link Builder#enableAgenticMemory(boolean)}). Each reads or changes only the session or user of the call's
+     * ({@link Builder#enableAgenticMemory(boolean)}), {@code update_session_state}
+     * ({@link Builder#enableAgenticState(boolean)}). Each reads or changes only the session or user of the call's
      * memory id; arguments it cannot use are answered to the model as an error, and the call goes on.
      *
      * @return the tools, for {@code AiServices.builder(...).tools(...)}; empty when none is on
@@ -311,6 +387,14 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
         String agentId;
         boolean addHistoryToMessages = true;
         int numHistoryResponses = HistoryWindow.DEFAULT.numHistoryResponses();
+        boolean numHistoryResponsesSet;
+        Integer numHistoryMessages;
+        Integer maxToolCallsFromHistory;
+        boolean addSessionStateToContext;
+        boolean agenticState;
+        String sessionState;
+        boolean overwriteDbSessionState;
+        MemoryScope memoryScope = MemoryScope.USER;
         Integer maxHistoryTokens;
         TokenCountEstimator tokenCountEstimator;
         boolean readChatHistory;
@@ -394,6 +478,81 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
          */
         public Builder numHistoryResponses(int n) {
             this.numHistoryResponses = n;
+            this.numHistoryResponsesSet = true;
+            return this;
+        }
+
+        /**
+         * @param n Agno's {@code num_history_messages} (since 2.2.4): the history is the last {@code n} messages of
+         *     the completed runs instead of the last runs, greater than 0; never a tool result without its call, never
+         *     starting with an assistant message. When {@link #numHistoryResponses(int)} is set too, runs win (with a
+         *     warning), as in Agno
+         * @return this builder
+         */
+        public Builder numHistoryMessages(int n) {
+            this.numHistoryMessages = n;
+            return this;
+        }
+
+        /**
+         * @param n Agno's {@code max_tool_calls_from_history} (since 2.2.1): only the newest {@code n} tool calls of
+         *     the history keep their request and result, greater than 0 (default: all); storage keeps everything
+         * @return this builder
+         */
+        public Builder maxToolCallsFromHistory(int n) {
+            this.maxToolCallsFromHistory = n;
+            return this;
+        }
+
+        /**
+         * @param add Agno's {@code add_session_state_to_context} (default false): the session state goes into the
+         *     system message, inside {@code <session_state>}
+         * @return this builder
+         */
+        public Builder addSessionStateToContext(boolean add) {
+            this.addSessionStateToContext = add;
+            return this;
+        }
+
+        /**
+         * @param enable Agno's {@code enable_agentic_state} (default false): the
+         *     {@code update_session_state(session_state_updates)} tool is on; the model sets keys of the session's
+         *     state
+         * @return this builder
+         */
+        public Builder enableAgenticState(boolean enable) {
+            this.agenticState = enable;
+            return this;
+        }
+
+        /**
+         * @param defaults Agno's {@code session_state} of the agent: a JSON object whose keys every session has unless
+         *     its stored state or the call's own state (the {@value AgnoChatMemoryProvider#SESSION_STATE} invocation
+         *     parameter) sets them (default none)
+         * @return this builder
+         */
+        public Builder sessionState(String defaults) {
+            this.sessionState = defaults;
+            return this;
+        }
+
+        /**
+         * @param overwrite Agno's {@code overwrite_db_session_state} (default false): a call that brings its own
+         *     session state replaces the stored state instead of being merged into it
+         * @return this builder
+         */
+        public Builder overwriteDbSessionState(boolean overwrite) {
+            this.overwriteDbSessionState = overwrite;
+            return this;
+        }
+
+        /**
+         * @param scope whose memories go into the prompt and are changed (default {@link MemoryScope#USER}, as
+         *     Agno); {@link MemoryScope#AGENT} needs an {@link #agentId(String)}
+         * @return this builder
+         */
+        public Builder memoryScope(MemoryScope scope) {
+            this.memoryScope = scope;
             return this;
         }
 
@@ -581,6 +740,19 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
                 Require.notBlank(agentId, "agentId");
             }
             Require.positive(numHistoryResponses, "numHistoryResponses");
+            if (numHistoryMessages != null) {
+                Require.positive(numHistoryMessages, "numHistoryMessages");
+            }
+            if (maxToolCallsFromHistory != null) {
+                Require.positive(maxToolCallsFromHistory, "maxToolCallsFromHistory");
+            }
+            if (sessionState != null) {
+                SessionStates.parse(sessionState, "sessionState");
+            }
+            Require.notNull(memoryScope, "memoryScope");
+            if (memoryScope == MemoryScope.AGENT && agentId == null) {
+                throw new IllegalArgumentException("agentId must be set when memoryScope is AGENT");
+            }
             if (maxHistoryTokens != null) {
                 Require.positive(maxHistoryTokens, "maxTokens");
                 Require.notNull(tokenCountEstimator, "estimator");

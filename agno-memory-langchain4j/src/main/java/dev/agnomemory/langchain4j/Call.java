@@ -1,5 +1,6 @@
 package dev.agnomemory.langchain4j;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agnomemory.core.RunMetrics;
 import dev.agnomemory.core.SessionKey;
 import dev.langchain4j.data.message.SystemMessage;
@@ -21,6 +22,8 @@ final class Call {
     final boolean streaming;
     /** The user's message from the started event: the query of semantic memory retrieval. */
     final String userText;
+    /** The session state given for this call (Agno's {@code session_state} of {@code run}), or null. */
+    final ObjectNode sessionState;
 
     volatile SystemMessage pendingSystem;
     volatile UserMessage pendingUser;
@@ -32,11 +35,12 @@ final class Call {
     CallTurns.Turn turn;
     private RunMetrics metrics = RunMetrics.NONE;
 
-    Call(String id, SessionKey key, boolean streaming, String userText) {
+    Call(String id, SessionKey key, boolean streaming, String userText, ObjectNode sessionState) {
         this.id = id;
         this.key = key;
         this.streaming = streaming;
         this.userText = userText;
+        this.sessionState = sessionState;
     }
 
     /** A model call of this AI service call answered. */

@@ -2,6 +2,7 @@ package dev.agnomemory.langchain4j;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agnomemory.core.RunOutcome;
 import dev.agnomemory.core.SessionKey;
 import dev.langchain4j.data.message.ChatMessage;
@@ -119,7 +120,7 @@ final class CallCoordinator {
         }
         onFirstCall.run();
         Call call = new Call(id(context), key, StreamingMethods.isStreaming(context),
-                event.userMessage() == null ? null : ChatMessages.text(event.userMessage()));
+                event.userMessage() == null ? null : ChatMessages.text(event.userMessage()), sessionState(context));
         if (call.streaming) {
             pendingStreams.put(call.id, call);
             CREATING.set(call);
@@ -238,6 +239,22 @@ final class CallCoordinator {
             if (call.turn != null) {
                 call.turn.release();
             }
+        }
+    }
+
+    /** The call's own session state: the {@value AgnoChatMemoryProvider#SESSION_STATE} invocation parameter. */
+    private static ObjectNode sessionState(InvocationContext context) {
+        Object value = context.invocationParameters() == null ? null
+                : context.invocationParameters().get(AgnoChatMemoryProvider.SESSION_STATE);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return SessionStates.of(value, "the session_state parameter");
+        } catch (IllegalArgumentException e) {
+            log.warn("Call {} on {} ignores its session state: {}", id(context), context.chatMemoryId(),
+                    e.getMessage());
+            return null;
         }
     }
 

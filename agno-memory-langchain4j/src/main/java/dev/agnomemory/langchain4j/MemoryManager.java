@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *       failing operation is skipped (and listed in {@link MemoryUpdate#rejected()}); the others apply.</li>
  *   <li>Output that is not usable JSON even after one repair request changes nothing and is reported as a
  *       {@link MalformedModelOutputException}.</li>
- *   <li>Only the given user's memories are ever read or changed.</li>
+ *   <li>Only the given user's memories are ever read or changed; scoped to an agent ({@link Builder#agentId}),
+ *       only the user's memories of that agent.</li>
  *   <li>The work for one user is serialized, across all managers of the process on the same storage, so two runs
  *       for one user never decide against a stale list (one could bring back a memory the other deleted).</li>
  *   <li>Every change is recorded in the memory's history ({@code MemoryStorage.memoryHistory}) with its cause: the
@@ -82,12 +83,15 @@ public final class MemoryManager {
     private final MemoryStorage storage;
     private final int maxMemoriesShown;
     private final Consumer<MemoryUpdate> onChange;
+    /** The agent the memories are scoped to, or null for all of the user's memories. */
+    private final String agentId;
 
     private MemoryManager(Builder b) {
         this.model = b.model;
         this.storage = b.storage;
         this.maxMemoriesShown = b.maxMemoriesShown;
         this.onChange = b.onChange;
+        this.agentId = b.agentId;
     }
 
     /** @return a builder */
@@ -159,7 +163,7 @@ public final class MemoryManager {
     }
 
     private MemoryUpdate runLocked(String userId, String input, MemoryChangeCause cause) {
-        List<UserMemory> existing = storage.memories(userId);
+        List<UserMemory> existing = storage.memories(userId).stream().filter(this::inScope).toList();
         List<UserMemory> shown = existing.stream()
                 .sorted(Comparator.comparing(UserMemory::updatedAt).reversed()).limit(maxMemoriesShown).toList();
         StringBuilder prompt = new StringBuilder("Existing memories:\n<existing_memories>\n");
@@ -195,7 +199,8 @@ public final class MemoryManager {
                 String action = op.path("action").asText();
                 switch (action) {
                     case "add" -> {
-                        UserMemory m = UserMemory.create(userId, memoryText(op), topics(op), null);
+                        UserMemory m = UserMemory.create(userId, memoryText(op), topics(op), null)
+                                .withAgentId(agentId);
                         storage.saveMemory(m, cause);
                         added.add(m);
                     }
@@ -220,6 +225,10 @@ public final class MemoryManager {
             }
         }
         return new MemoryUpdate(added, updated, deleted, rejected);
+    }
+
+    private boolean inScope(UserMemory memory) {
+        return agentId == null || memory.agentId().filter(agentId::equals).isPresent();
     }
 
     private static UserMemory existing(Map<String, UserMemory> byId, JsonNode op) {
@@ -289,8 +298,20 @@ public final class MemoryManager {
         private MemoryStorage storage;
         private int maxMemoriesShown = 200;
         private Consumer<MemoryUpdate> onChange = update -> { };
+        private String agentId;
 
         private Builder() {
+        }
+
+        /**
+         * @param agentId scopes the memories to this agent ({@link MemoryScope#AGENT}): only the user's memories
+         *     made by this agent are shown and changed, and new ones carry it; null (default) for all of the user's
+         *     memories
+         * @return this builder
+         */
+        public Builder agentId(String agentId) {
+            this.agentId = agentId;
+            return this;
         }
 
         /**
@@ -335,6 +356,9 @@ public final class MemoryManager {
             Require.notNull(storage, "storage");
             Require.positive(maxMemoriesShown, "maxMemoriesShown");
             Require.notNull(onChange, "onChange");
+            if (agentId != null) {
+                Require.notBlank(agentId, "agentId");
+            }
             return new MemoryManager(this);
         }
     }

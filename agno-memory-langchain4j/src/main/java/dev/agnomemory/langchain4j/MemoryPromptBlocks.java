@@ -5,8 +5,8 @@ import dev.agnomemory.core.UserMemory;
 import java.util.List;
 
 /**
- * The texts of the blocks that user memories and the session summary add to the system message, in Agno's
- * wording. When each block is added is {@link SystemPromptComposer}'s rule.
+ * The texts of the blocks that user memories, the session summary and the session state add to the system
+ * message, in Agno's wording. When each block is added is {@link SystemPromptComposer}'s rule.
  */
 final class MemoryPromptBlocks {
 
@@ -41,5 +41,10 @@ final class MemoryPromptBlocks {
         return out.append("\n</summary_of_previous_interactions>\n\nNote: this information is from previous "
                 + "interactions and may be outdated. You should ALWAYS prefer information from this conversation "
                 + "over the past summary.").toString();
+    }
+
+    /** The session state block: the state's JSON as stored. */
+    static String sessionState(String state) {
+        return "<session_state>\n" + state + "\n</session_state>";
     }
 }

@@ -1,5 +1,6 @@
 package dev.agnomemory.langchain4j;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agnomemory.core.Message;
 import dev.agnomemory.core.Run;
 import dev.agnomemory.core.RunOutcome;
@@ -54,9 +55,14 @@ final class SessionWindow {
     /** Session data key under which the service's system message is kept (LangChain4j's JSON form). */
     static final String SYSTEM_MESSAGE_KEY = "agno.system_message";
 
-    /** What every window of a provider shares. */
+    /**
+     * What every window of a provider shares.
+     *
+     * @param stateDefaults the provider's default session state, or null
+     * @param overwriteDbSessionState whether a call's own state replaces the stored one
+     */
     record Context(MemoryStorage storage, String agentId, HistoryWindow history, SystemPromptComposer composer,
-            RunBoundaries runs, SessionWindows windows) {
+            RunBoundaries runs, SessionWindows windows, ObjectNode stateDefaults, boolean overwriteDbSessionState) {
     }
 
     private final SessionKey key;
@@ -115,6 +121,21 @@ final class SessionWindow {
         call = c;
         query = c.userText;
         inputsChanged = true;
+        loadSessionState(c);
+    }
+
+    /** Agno's precedence on load: see {@link SessionStates}. */
+    private void loadSessionState(Call c) {
+        if (ctx.stateDefaults() == null && c.sessionState == null) {
+            return;
+        }
+        ensureSession();
+        ctx.storage().updateSessionState(key, stored -> SessionStates.onLoad(ctx.stateDefaults(), stored,
+                c.sessionState, ctx.overwriteDbSessionState())).ifPresent(updated -> {
+                    if (updated.runCount() == runCount) {
+                        header = updated;
+                    }
+                });
     }
 
     /**

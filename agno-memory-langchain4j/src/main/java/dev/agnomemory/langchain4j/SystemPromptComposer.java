@@ -3,7 +3,6 @@ package dev.agnomemory.langchain4j;
 import dev.agnomemory.core.Session;
 import dev.agnomemory.core.SessionSummary;
 import dev.agnomemory.core.UserMemory;
-import dev.agnomemory.core.storage.MemoryStorage;
 import dev.langchain4j.data.message.SystemMessage;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +24,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Summary</b> (Agno's {@code create_session_summary}): only when the session has more runs than the
  *       history window holds (the model would otherwise not know what happened before the window) and a summary
  *       was saved.</li>
+ *   <li><b>Session state</b> (Agno's {@code add_session_state_to_context}): the session's state as stored at the
+ *       start of the call, inside {@code <session_state>}; always there when on ({@code {}} when empty).</li>
  *   <li><b>Memory lookup failures</b> (an embedding model that is down) never fail the user's call: they are logged
  *       with their stack trace and the newest memories are used instead.</li>
  *   <li><b>Semantic retrieval needs the current user message.</b> With the provider's listeners (or
@@ -45,29 +46,32 @@ final class SystemPromptComposer {
      * @param memoriesVersion the user's memories version when the memories block is on, else 0
      * @param query the current user message when the memories are ranked by it, else null
      * @param summary the summary when the summary block is due
+     * @param state the session state when its block is on, else null
      */
-    record Inputs(SystemMessage base, long memoriesVersion, String query, Optional<SessionSummary> summary) {
+    record Inputs(SystemMessage base, long memoriesVersion, String query, Optional<SessionSummary> summary,
+            String state) {
     }
 
-    private final MemoryStorage storage;
     private final UserMemoryRetriever retriever;
     private final boolean memoriesInPrompt;
     private final boolean summaryInPrompt;
     private final int historyRuns;
+    private final boolean stateInPrompt;
     private final AtomicBoolean warnedNoQuery = new AtomicBoolean();
 
     /**
      * @param retriever picks the memories; null when the memories block is off
      * @param summaryInPrompt whether the summary block is on
      * @param historyRuns how many runs the history window holds (the summary rule)
+     * @param stateInPrompt whether the session state block is on
      */
-    SystemPromptComposer(MemoryStorage storage, UserMemoryRetriever retriever, boolean summaryInPrompt,
-            int historyRuns) {
-        this.storage = storage;
+    SystemPromptComposer(UserMemoryRetriever retriever, boolean summaryInPrompt, int historyRuns,
+            boolean stateInPrompt) {
         this.retriever = retriever;
         this.memoriesInPrompt = retriever != null;
         this.summaryInPrompt = summaryInPrompt;
         this.historyRuns = historyRuns;
+        this.stateInPrompt = stateInPrompt;
     }
 
     /** @return whether the prompt depends on the user's memories (so their version must be watched) */
@@ -86,7 +90,8 @@ final class SystemPromptComposer {
         boolean summaryDue = summaryInPrompt && session != null && session.runCount() > historyRuns;
         return new Inputs(base, memoriesInPrompt ? memoriesVersion : 0,
                 memoriesInPrompt && retriever.retrieval() == MemoryRetrieval.SEMANTIC ? query : null,
-                summaryDue ? session.summary() : Optional.empty());
+                summaryDue ? session.summary() : Optional.empty(),
+                stateInPrompt ? (session == null ? Session.EMPTY_STATE : session.state()) : null);
     }
 
     /**
@@ -104,6 +109,9 @@ final class SystemPromptComposer {
             parts.add(MemoryPromptBlocks.memories(memories(userId, inputs.query(), queryKnown)));
         }
         inputs.summary().ifPresent(s -> parts.add(MemoryPromptBlocks.summary(s)));
+        if (inputs.state() != null) {
+            parts.add(MemoryPromptBlocks.sessionState(inputs.state()));
+        }
         if (parts.size() == 1 && inputs.base() != null) {
             return inputs.base(); // no blocks: the service's own message, not a copy of it
         }
@@ -121,9 +129,7 @@ final class SystemPromptComposer {
         } catch (RuntimeException e) {
             log.warn("Retrieving the memories of user {} failed; the newest {} are used for this prompt", userId,
                     retriever.limit().isPresent() ? retriever.limit().getAsInt() : "all", e);
-            List<UserMemory> all = storage.memories(userId);
-            int limit = retriever.limit().orElse(Integer.MAX_VALUE);
-            return List.copyOf(all.subList(Math.max(0, all.size() - limit), all.size()));
+            return retriever.newest(userId);
         }
     }
 }

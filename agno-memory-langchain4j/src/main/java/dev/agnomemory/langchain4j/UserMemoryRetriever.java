@@ -95,6 +95,8 @@ public final class UserMemoryRetriever {
     private final EmbeddingModel configuredModel;
     private final String embeddingModelName;
     private final Cache<String, UserVectors> users;
+    /** The agent memories are scoped to, or null for all of a user's memories. */
+    private final String agentId;
     /** The dimension of the model's vectors, learned from its first output; -1 before. */
     private volatile int dimension = -1;
 
@@ -104,6 +106,7 @@ public final class UserMemoryRetriever {
         this.limit = limit;
         this.configuredModel = b.embeddingModel;
         this.embeddingModelName = embeddingModelName;
+        this.agentId = b.agentId;
         this.users = Caffeine.newBuilder().maximumWeight(b.maxCachedBytes)
                 .weigher((String user, UserVectors vectors) -> vectors.weight())
                 .expireAfterAccess(b.cacheIdleTime).ticker(b.ticker).executor(Runnable::run).build();
@@ -155,7 +158,7 @@ public final class UserMemoryRetriever {
      */
     public void memoryChanged(UserMemory memory) {
         Require.notNull(memory, "memory");
-        if (retrieval != MemoryRetrieval.SEMANTIC) {
+        if (retrieval != MemoryRetrieval.SEMANTIC || !inScope(memory)) {
             return;
         }
         UserVectors user = users.getIfPresent(memory.userId());
@@ -220,13 +223,28 @@ public final class UserMemoryRetriever {
 
     // ---- LAST_N / FIRST_N ----
 
-    private List<UserMemory> lastN(String userId) {
+    /** The user's memories in this retriever's scope, oldest first. */
+    private List<UserMemory> memoriesOf(String userId) {
         List<UserMemory> all = storage.memories(userId);
+        return agentId == null ? all : all.stream().filter(this::inScope).toList();
+    }
+
+    private boolean inScope(UserMemory memory) {
+        return agentId == null || memory.agentId().filter(agentId::equals).isPresent();
+    }
+
+    /** The newest memories (the limit), without the embedding model: what a failed semantic lookup falls back to. */
+    List<UserMemory> newest(String userId) {
+        return lastN(userId);
+    }
+
+    private List<UserMemory> lastN(String userId) {
+        List<UserMemory> all = memoriesOf(userId);
         return List.copyOf(all.subList(Math.max(0, all.size() - limit), all.size()));
     }
 
     private List<UserMemory> firstN(String userId) {
-        List<UserMemory> all = storage.memories(userId);
+        List<UserMemory> all = memoriesOf(userId);
         return List.copyOf(all.subList(0, Math.min(limit, all.size())));
     }
 
@@ -247,7 +265,7 @@ public final class UserMemoryRetriever {
             verified.clear();
             boolean stale = false;
             for (Candidate c : top.candidates()) {
-                Optional<UserMemory> current = storage.memory(userId, c.memoryId());
+                Optional<UserMemory> current = storage.memory(userId, c.memoryId()).filter(this::inScope);
                 if (current.isPresent() && current.get().memory().equals(c.text())) {
                     verified.add(current.get());
                 } else {
@@ -435,7 +453,7 @@ public final class UserMemoryRetriever {
                 if (loaded && (seen >= 0 ? generation != seen : version == newVersion)) {
                     return;
                 }
-                List<UserMemory> memories = storage.memories(userId);
+                List<UserMemory> memories = memoriesOf(userId);
                 Map<String, MemoryEmbedding> stored = new HashMap<>();
                 for (MemoryEmbedding e : storage.memoryEmbeddings(userId)) {
                     stored.put(e.memoryId(), e);
@@ -642,8 +660,19 @@ public final class UserMemoryRetriever {
         private long maxCachedBytes = DEFAULT_MAX_CACHED_BYTES;
         private Duration cacheIdleTime = DEFAULT_CACHE_IDLE_TIME;
         private Ticker ticker = Ticker.systemTicker();
+        private String agentId;
 
         private Builder() {
+        }
+
+        /**
+         * @param agentId returns only the user's memories of this agent ({@link MemoryScope#AGENT}); null (default)
+         *     for all of them
+         * @return this builder
+         */
+        public Builder agentId(String agentId) {
+            this.agentId = agentId;
+            return this;
         }
 
         /** The clock of the idle-time eviction; for tests. */
@@ -738,6 +767,9 @@ public final class UserMemoryRetriever {
                 effectiveLimit = Require.positive(limit, "limit");
             } else {
                 effectiveLimit = retrieval == MemoryRetrieval.SEMANTIC ? DEFAULT_SEMANTIC_LIMIT : Integer.MAX_VALUE;
+            }
+            if (agentId != null) {
+                Require.notBlank(agentId, "agentId");
             }
             if (maxCachedBytes <= 0) {
                 throw new IllegalArgumentException("maxCachedBytes must be positive, but is " + maxCachedBytes);

@@ -79,6 +79,7 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
     private final Deque<Function<RecordedRequest, ScriptedReply>> script = new ArrayDeque<>();
     private final List<RecordedRequest> requests = new ArrayList<>();
     private final List<String> errors = new ArrayList<>();
+    private final List<Usage> usages = new ArrayList<>();
     private final AtomicInteger completionIds = new AtomicInteger();
     private int consumedReplies;
     private boolean closed;
@@ -198,6 +199,28 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
                 throw new AssertionError("no request received");
             }
             return requests.get(requests.size() - 1);
+        }
+    }
+
+    /**
+     * The {@code usage} block of one answer: the token counts the client reads.
+     *
+     * @param promptTokens {@code prompt_tokens}
+     * @param completionTokens {@code completion_tokens}
+     * @param totalTokens {@code total_tokens}
+     */
+    public record Usage(int promptTokens, int completionTokens, int totalTokens) {
+        /** @return the sum of this and {@code other} */
+        public Usage plus(Usage other) {
+            return new Usage(promptTokens + other.promptTokens, completionTokens + other.completionTokens,
+                    totalTokens + other.totalTokens);
+        }
+    }
+
+    /** The usage blocks of the answers sent so far (streamed ones only when the request asked for usage), in order. */
+    public List<Usage> usages() {
+        synchronized (lock) {
+            return List.copyOf(usages);
         }
     }
 
@@ -380,6 +403,7 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
         usage.put("prompt_tokens", promptTokens);
         usage.put("completion_tokens", completionTokens);
         usage.put("total_tokens", promptTokens + completionTokens);
+        usages.add(new Usage(promptTokens, completionTokens, promptTokens + completionTokens));
         return new Response(200, write(root));
     }
 
@@ -425,6 +449,7 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
             completionTokens = Math.max(1, completionTokens);
             usage.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
                     .put("total_tokens", promptTokens + completionTokens);
+            usages.add(new Usage(promptTokens, completionTokens, promptTokens + completionTokens));
             event(events, usage);
         }
         events.append("data: [DONE]\n\n");

@@ -176,6 +176,16 @@ public final class LeasedTurns implements SessionTurns {
         }
     }
 
+    /** @return how many sessions this process keeps a line for now: those with a waiter or a holder here */
+    public int sessionsInUse() {
+        lock.lock();
+        try {
+            return lines.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
      * Closes the turns: releases the turns held here, ends every wait, stops renewing and closes the store's
      * background work. Idempotent.

@@ -122,6 +122,7 @@ public final class MapDbStorage implements MemoryStorage {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ScheduledExecutorService maintenance;
     private final StoreLock lock;
+    private final MapDbTurns leases;
     private final LeasedTurns turns;
 
     private Index index;
@@ -135,7 +136,7 @@ public final class MapDbStorage implements MemoryStorage {
     private volatile boolean purgePending;
 
     private MapDbStorage(Builder b) {
-        MapDbTurns leases = new MapDbTurns(this, b.clock, b.turnSettings.pollInterval());
+        this.leases = new MapDbTurns(this, b.clock, b.turnSettings.pollInterval());
         this.turns = new LeasedTurns(b.file == null ? "in-memory" : b.file.toString(), leases, this, leases,
                 b.turnSettings);
         this.clock = b.clock;
@@ -571,6 +572,11 @@ public final class MapDbStorage implements MemoryStorage {
             throw new IllegalStateException("The storage " + name() + " is closed");
         }
         return turns;
+    }
+
+    /** @return how many sessions have turn state now, in the line and in the leases (for tests: bounded) */
+    int sessionsWithTurnState() {
+        return turns.sessionsInUse() + leases.leases();
     }
 
     // ---- maintenance ----

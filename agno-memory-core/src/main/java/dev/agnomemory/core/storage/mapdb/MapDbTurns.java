@@ -129,6 +129,11 @@ final class MapDbTurns implements LeaseStore, FencedWrites {
         // no line here
     }
 
+    /** @return how many sessions have a lease now (held, or abandoned and not yet taken) */
+    int leases() {
+        return leases.size();
+    }
+
     @Override
     public Duration pollInterval() {
         return pollInterval;

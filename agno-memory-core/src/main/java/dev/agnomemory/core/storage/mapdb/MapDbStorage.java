@@ -13,9 +13,12 @@ import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.SessionSummary;
 import dev.agnomemory.core.UserMemory;
 import dev.agnomemory.core.internal.JsonText;
+import dev.agnomemory.core.internal.LeasedTurns;
 import dev.agnomemory.core.internal.Require;
+import dev.agnomemory.core.internal.TurnSettings;
 import dev.agnomemory.core.storage.MemoryStorage;
 import dev.agnomemory.core.storage.SessionFilter;
+import dev.agnomemory.core.storage.SessionTurns;
 import dev.agnomemory.core.storage.StorageException;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.MemoryDeleted;
 import dev.agnomemory.core.storage.mapdb.JournalRecord.MemorySaved;
@@ -92,6 +95,9 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Locking.</b> Writers are serialized (so one session's messages never interleave) and readers share a
  *       fair read/write lock with them: MapDB's newest-first reads race with its writers, and its commit starves
  *       under reads.</li>
+ *   <li><b>Turns</b> ({@link #turns()}) are in process, as the store is: fair per-session lines, leases renewed
+ *       while held ({@link Builder#turnLease(Duration)}), and writes through a turn checked against its epoch
+ *       under the session's lease lock ({@code MapDbTurns}).</li>
  * </ul>
  *
  * <p>Thread-safe. A write that fails with an I/O error leaves the storage failed: later calls throw
@@ -116,6 +122,8 @@ public final class MapDbStorage implements MemoryStorage {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ScheduledExecutorService maintenance;
     private final StoreLock lock;
+    private final MapDbTurns leases;
+    private final LeasedTurns turns;
 
     private Index index;
     private Journal journal;
@@ -128,6 +136,9 @@ public final class MapDbStorage implements MemoryStorage {
     private volatile boolean purgePending;
 
     private MapDbStorage(Builder b) {
+        this.leases = new MapDbTurns(this, b.clock, b.turnSettings.pollInterval());
+        this.turns = new LeasedTurns(b.file == null ? "in-memory" : b.file.toString(), leases, this, leases,
+                b.turnSettings);
         this.clock = b.clock;
         this.checkpointEvery = b.checkpointEvery;
         this.purgeDelay = b.purgeDelay;
@@ -553,6 +564,21 @@ public final class MapDbStorage implements MemoryStorage {
         return read(() -> index.embeddings(userId));
     }
 
+    // ---- turns ----
+
+    @Override
+    public SessionTurns turns() {
+        if (closed.get()) {
+            throw new IllegalStateException("The storage " + name() + " is closed");
+        }
+        return turns;
+    }
+
+    /** @return how many sessions have turn state now, in the line and in the leases (for tests: bounded) */
+    int sessionsWithTurnState() {
+        return turns.sessionsInUse() + leases.leases();
+    }
+
     // ---- maintenance ----
 
     /**
@@ -601,6 +627,7 @@ public final class MapDbStorage implements MemoryStorage {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        turns.close();
         if (maintenance != null) {
             // Not shutdownNow(): an interrupt would abort file I/O half way.
             maintenance.shutdown();
@@ -879,8 +906,43 @@ public final class MapDbStorage implements MemoryStorage {
         // still not interruptible: MapDB's FileChannel volume dies when a reading thread is interrupted.
         private VolumeFactory volumes = BufferedRandomAccessFileVol.FACTORY;
         private boolean createIfMissing = true;
+        private Duration turnLease = TurnSettings.DEFAULT_LEASE;
+        private Duration turnPollInterval = TurnSettings.DEFAULT_POLL_INTERVAL;
+        private ScheduledExecutorService turnScheduler;
+        private TurnSettings turnSettings;
 
         private Builder() {
+        }
+
+        /**
+         * @param lease how long a session's turn stays held when it is not renewed (default 30 seconds, at least
+         *     300 ms); the storage renews held turns every third of it. In one process this matters only for a
+         *     turn whose renewals stop
+         * @return this builder
+         */
+        public Builder turnLease(Duration lease) {
+            this.turnLease = lease;
+            return this;
+        }
+
+        /**
+         * @param interval how often the first waiter for a turn checks on its own whether the holder's lease ran
+         *     out (default 1 second; a release wakes it at once)
+         * @return this builder
+         */
+        public Builder turnPollInterval(Duration interval) {
+            this.turnPollInterval = interval;
+            return this;
+        }
+
+        /**
+         * @param scheduler where turn renewals run (default: a daemon thread of the storage's own, started with
+         *     the first turn); the storage does not shut a given scheduler down
+         * @return this builder
+         */
+        public Builder turnScheduler(ScheduledExecutorService scheduler) {
+            this.turnScheduler = scheduler;
+            return this;
         }
 
         /**
@@ -954,6 +1016,7 @@ public final class MapDbStorage implements MemoryStorage {
                 throw new IllegalArgumentException("purgeDelay must not be negative, but is " + purgeDelay);
             }
             Require.notNull(volumes, "volumeFactory");
+            turnSettings = TurnSettings.of(turnLease, turnPollInterval, turnScheduler);
             return new MapDbStorage(this);
         }
     }

@@ -18,13 +18,19 @@ import java.util.List;
 record Migration(int version, String resource) {
 
     /** Every step, oldest first. A new schema version adds a step here and never edits a shipped one. */
-    static final List<Migration> ALL = List.of(new Migration(1, "schema-v1.sql"));
+    static final List<Migration> ALL = List.of(new Migration(1, "schema-v1.sql"),
+            new Migration(2, "schema-v2.sql"));
 
     /** The schema version this code reads and writes. */
     static final int LATEST = ALL.get(ALL.size() - 1).version();
 
     /** The qualifier the shipped files use. */
     static final String SHIPPED_SCHEMA = "agno_memory";
+
+    /** @return the names of every step's file, in order, for messages ("schema-v1.sql then schema-v2.sql") */
+    static String files() {
+        return String.join(" then ", ALL.stream().map(Migration::resource).toList());
+    }
 
     /** @return the step's SQL for the schema {@code quotedSchema} (already quoted) */
     String sql(String quotedSchema) {

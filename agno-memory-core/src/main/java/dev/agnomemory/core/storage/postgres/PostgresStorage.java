@@ -12,16 +12,21 @@ import dev.agnomemory.core.Session;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.SessionSummary;
 import dev.agnomemory.core.UserMemory;
+import dev.agnomemory.core.internal.FencedWrites;
 import dev.agnomemory.core.internal.JsonText;
+import dev.agnomemory.core.internal.LeasedTurns;
 import dev.agnomemory.core.internal.Require;
+import dev.agnomemory.core.internal.TurnSettings;
 import dev.agnomemory.core.storage.MemoryStorage;
 import dev.agnomemory.core.storage.SessionFilter;
+import dev.agnomemory.core.storage.SessionTurns;
 import dev.agnomemory.core.storage.StorageException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,6 +37,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Spliterator;
 import java.util.Spliterators;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -62,6 +68,10 @@ import javax.sql.DataSource;
  *       session's length; reading the last N runs is one indexed query; no operation rewrites a session.</li>
  *   <li><b>Per-session serialization across instances.</b> Every write to a session locks its row first, checks
  *       the run rules and writes in one transaction; positions are unique by primary key.</li>
+ *   <li><b>Turns across instances</b> ({@link #turns()}): a lease row per held turn, taken and renewed by the
+ *       server's clock, waiters in one line across instances woken by {@code LISTEN/NOTIFY} (one connection per
+ *       storage, from the first wait on) with polling as the fallback; writes through a turn carry its epoch,
+ *       checked under the session's row lock ({@code PgTurns}, {@code docs/postgres.md}).</li>
  *   <li><b>Durable.</b> A write that returns has committed with {@code synchronous_commit} at least {@code on}
  *       (the functions turn it on for their own transaction when the server or role has it off).</li>
  *   <li><b>Lossless.</b> Texts and times are stored as {@link PgText} and {@link PgTime} describe; times outside
@@ -73,7 +83,9 @@ import javax.sql.DataSource;
  *       next call borrows a fresh connection from the pool.</li>
  * </ul>
  *
- * <p>Thread-safe; holds no connection between calls. {@link #close()} does not close the data source.
+ * <p>Thread-safe. Holds no connection between calls, except the one connection of the turn listener once a call
+ * has waited for a session's turn ({@link Builder#turnNotifications(boolean)}). {@link #close()} does not close the
+ * data source.
  */
 public final class PostgresStorage implements MemoryStorage {
 
@@ -84,6 +96,8 @@ public final class PostgresStorage implements MemoryStorage {
     private final Clock clock;
     private final String schema;
     private final String q;
+    private final PgTurns leases;
+    private final LeasedTurns turns;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private PostgresStorage(Builder b) {
@@ -92,6 +106,8 @@ public final class PostgresStorage implements MemoryStorage {
         this.schema = b.schema;
         this.q = "\"" + b.schema + "\".";
         new SchemaInstaller(schema, "\"" + schema + "\"", b.createSchema).install(db);
+        this.leases = new PgTurns(db, b.dataSource, schema, q, b.turnSettings, b.turnNotifications);
+        this.turns = new LeasedTurns("PostgreSQL schema " + schema, leases, this, new Fenced(), b.turnSettings);
     }
 
     /** @return a builder; {@link Builder#dataSource(DataSource)} is required */
@@ -108,6 +124,10 @@ public final class PostgresStorage implements MemoryStorage {
 
     @Override
     public Session getOrCreateSession(SessionKey key, String agentId) {
+        return createSession(key, agentId, null);
+    }
+
+    private Session createSession(SessionKey key, String agentId, Long fence) {
         Require.notNull(key, "key");
         if (agentId != null) {
             Require.notBlank(agentId, "agentId");
@@ -115,11 +135,19 @@ public final class PostgresStorage implements MemoryStorage {
         Instant now = clock.instant();
         return call("Creating " + describe(key), c -> {
             try (PreparedStatement s = prepare(c, "SELECT " + PgRows.SESSION_COLUMNS + " FROM " + q
-                    + "create_session(?, ?, ?, ?::timestamptz, ?) s")) {
+                    + (fence == null ? "create_session(?, ?, ?, ?::timestamptz, ?) s"
+                            : "create_session_in_turn(?, ?, ?, ?::timestamptz, ?, ?) s"))) {
                 keyParams(s, 1, key);
                 s.setString(3, PgText.encode(agentId));
                 timeParams(s, 4, now, "the clock's time");
-                return single(s, PgRows::session).orElseThrow();
+                if (fence != null) {
+                    s.setLong(6, fence);
+                }
+                Optional<Session> session = single(s, PgRows::session);
+                if (session.isEmpty()) { // only the fenced function returns none
+                    throw stale(c, key, fence);
+                }
+                return session.get();
             }
         });
     }
@@ -146,9 +174,14 @@ public final class PostgresStorage implements MemoryStorage {
 
     @Override
     public Optional<Session> updateSessionData(SessionKey key, UnaryOperator<Map<String, String>> update) {
+        return updateSessionData(key, update, null);
+    }
+
+    private Optional<Session> updateSessionData(SessionKey key, UnaryOperator<Map<String, String>> update,
+            Long fence) {
         Require.notNull(key, "key");
         Require.notNull(update, "update");
-        return updateSession(key, "data", current -> {
+        return updateSession(key, fence, "data", current -> {
             Map<String, String> data = Require.copyOf(Require.notNull(update.apply(current.data()), "updated data"),
                     "updated data");
             return data.equals(current.data()) ? null : PgJson.dataMap(data);
@@ -157,9 +190,13 @@ public final class PostgresStorage implements MemoryStorage {
 
     @Override
     public Optional<Session> updateSessionState(SessionKey key, UnaryOperator<String> update) {
+        return updateSessionState(key, update, null);
+    }
+
+    private Optional<Session> updateSessionState(SessionKey key, UnaryOperator<String> update, Long fence) {
         Require.notNull(key, "key");
         Require.notNull(update, "update");
-        return updateSession(key, "state", current -> {
+        return updateSession(key, fence, "state", current -> {
             String state = JsonText.requireObject(update.apply(current.state()), "updated state");
             return state.equals(current.state()) ? null : PgText.encode(state);
         });
@@ -167,23 +204,30 @@ public final class PostgresStorage implements MemoryStorage {
 
     @Override
     public Optional<Session> renameSession(SessionKey key, String name) {
+        return renameSession(key, name, null);
+    }
+
+    private Optional<Session> renameSession(SessionKey key, String name, Long fence) {
         Require.notNull(key, "key");
         if (name != null) {
             Require.notBlank(name, "name");
         }
         Instant now = clock.instant();
-        return call("Renaming " + describe(key), c -> callUpdateSession(c, key, "name", PgText.encode(name), now));
+        return call("Renaming " + describe(key), c -> callUpdateSession(c, key, fence, "name", PgText.encode(name),
+                now));
     }
 
     /**
-     * A read-modify-write in one transaction: the session row is locked ({@code SELECT ... FOR UPDATE}), {@code
-     * change} computes the new stored value from the current session (null for no change), and the function
-     * writes it. The lock means {@code change} runs once per call here; the contract allows more.
+     * A read-modify-write in one transaction: the session row is locked ({@code SELECT ... FOR UPDATE}), a fence
+     * checked (under the turn row's share lock, taken after the session's as in every write), {@code change}
+     * computes the new stored value from the current session (null for no change), and the function writes it. The
+     * lock means {@code change} runs once per call here; the contract allows more.
      */
-    private Optional<Session> updateSession(SessionKey key, String field,
+    private Optional<Session> updateSession(SessionKey key, Long fence, String field,
             Function<Session, String> change) {
         return inTransaction("Updating the " + field + " of " + describe(key), c -> {
             Optional<Session> current = readSession(c, key, " FOR UPDATE");
+            requireCurrent(c, key, fence);
             if (current.isEmpty()) {
                 return current;
             }
@@ -191,20 +235,31 @@ public final class PostgresStorage implements MemoryStorage {
             if (value == null) {
                 return current;
             }
-            return callUpdateSession(c, key, field, value, clock.instant());
+            return callUpdateSession(c, key, fence, field, value, clock.instant());
         });
     }
 
-    private Optional<Session> callUpdateSession(Connection c, SessionKey key, String field, String value,
-            Instant now) throws SQLException {
-        try (PreparedStatement s = prepare(c, "SELECT " + PgRows.SESSION_COLUMNS + " FROM " + q
-                + "update_session(?, ?, NULL, ?, ?, ?::jsonb, ?::timestamptz, ?) s")) {
+    private Optional<Session> callUpdateSession(Connection c, SessionKey key, Long fence, String field,
+            String value, Instant now) throws SQLException {
+        try (PreparedStatement s = prepare(c, "SELECT " + PgRows.SESSION_COLUMNS + ", s.turn_epoch FROM " + q
+                + "update_session(?, ?, ?, ?, ?, ?::jsonb, ?::timestamptz, ?) s")) {
             keyParams(s, 1, key);
-            s.setString(3, field);
-            s.setString(4, field.equals("data") ? null : value);
-            s.setString(5, field.equals("data") ? value : null);
-            timeParams(s, 6, now, "the clock's time");
-            return single(s, PgRows::session);
+            fenceParam(s, 3, fence);
+            s.setString(4, field);
+            s.setString(5, field.equals("data") ? null : value);
+            s.setString(6, field.equals("data") ? value : null);
+            timeParams(s, 7, now, "the clock's time");
+            try (ResultSet rs = s.executeQuery()) {
+                if (!rs.next()) {
+                    requireCurrent(c, key, fence);
+                    return Optional.empty();
+                }
+                long current = rs.getLong(PgRows.SESSION_COLUMN_COUNT + 1);
+                if (fence != null && current != fence) {
+                    throw LeasedTurns.stale(key, fence, current);
+                }
+                return Optional.of(PgRows.session(rs));
+            }
         }
     }
 
@@ -240,11 +295,18 @@ public final class PostgresStorage implements MemoryStorage {
 
     @Override
     public boolean deleteSession(SessionKey key) {
+        return deleteSession(key, null);
+    }
+
+    private boolean deleteSession(SessionKey key, Long fence) {
         Require.notNull(key, "key");
         return call("Deleting " + describe(key), c -> {
-            try (PreparedStatement s = prepare(c, "SELECT " + q + "delete_session(?, ?, NULL)")) {
+            try (PreparedStatement s = prepare(c, "SELECT " + q + "delete_session(?, ?, ?)")) {
                 keyParams(s, 1, key);
-                return "OK".equals(single(s, rs -> rs.getString(1)).orElseThrow());
+                fenceParam(s, 3, fence);
+                String outcome = single(s, rs -> rs.getString(1)).orElseThrow();
+                checkTurn(c, outcome, key, fence);
+                return "OK".equals(outcome);
             }
         });
     }
@@ -253,6 +315,10 @@ public final class PostgresStorage implements MemoryStorage {
 
     @Override
     public List<MessagePosition> appendMessages(SessionKey key, String runId, List<Message> messages) {
+        return appendMessages(key, runId, messages, null);
+    }
+
+    private List<MessagePosition> appendMessages(SessionKey key, String runId, List<Message> messages, Long fence) {
         Require.notNull(key, "key");
         Require.notBlank(runId, "runId");
         List<Message> batch = Require.copyOf(Require.notNull(messages, "messages"), "messages");
@@ -288,22 +354,24 @@ public final class PostgresStorage implements MemoryStorage {
                 + describe(key);
         return call(what, c -> {
             try (PreparedStatement s = prepare(c, "SELECT * FROM " + q + "append_messages(?, ?, ?, ?::timestamptz, "
-                    + "?, NULL, ?, ?, ?, ?::jsonb[], ?, ?, ?, ?::timestamptz[], ?, ?)")) {
+                    + "?, ?, ?, ?, ?, ?::jsonb[], ?, ?, ?, ?::timestamptz[], ?, ?)")) {
                 keyParams(s, 1, key);
                 s.setString(3, PgText.encode(runId));
                 timeParams(s, 4, now, "the clock's time");
-                s.setArray(6, c.createArrayOf("text", ids));
-                s.setArray(7, c.createArrayOf("text", roles));
-                s.setArray(8, c.createArrayOf("text", contents));
-                s.setArray(9, c.createArrayOf("text", toolCalls));
-                s.setArray(10, c.createArrayOf("text", toolCallIds));
-                s.setArray(11, c.createArrayOf("text", toolNames));
-                s.setArray(12, c.createArrayOf("bool", errors));
-                s.setArray(13, c.createArrayOf("text", created));
-                s.setArray(14, c.createArrayOf("int2", createdNs));
-                s.setArray(15, c.createArrayOf("text", payloads));
+                fenceParam(s, 6, fence);
+                s.setArray(7, c.createArrayOf("text", ids));
+                s.setArray(8, c.createArrayOf("text", roles));
+                s.setArray(9, c.createArrayOf("text", contents));
+                s.setArray(10, c.createArrayOf("text", toolCalls));
+                s.setArray(11, c.createArrayOf("text", toolCallIds));
+                s.setArray(12, c.createArrayOf("text", toolNames));
+                s.setArray(13, c.createArrayOf("bool", errors));
+                s.setArray(14, c.createArrayOf("text", created));
+                s.setArray(15, c.createArrayOf("int2", createdNs));
+                s.setArray(16, c.createArrayOf("text", payloads));
                 try (ResultSet rs = s.executeQuery()) {
                     rs.next();
+                    checkTurn(c, rs.getString(1), key, fence);
                     requireOk(rs.getString(1), key, runId, PgText.decode(rs.getString(4)));
                     long seq = rs.getLong(2);
                     int first = rs.getInt(3);
@@ -319,28 +387,34 @@ public final class PostgresStorage implements MemoryStorage {
 
     @Override
     public void finishRun(SessionKey key, String runId, RunOutcome outcome) {
+        finishRun(key, runId, outcome, null);
+    }
+
+    private void finishRun(SessionKey key, String runId, RunOutcome outcome, Long fence) {
         Require.notNull(key, "key");
         Require.notBlank(runId, "runId");
         Require.notNull(outcome, "outcome");
         RunMetrics m = outcome.metrics();
         Instant now = clock.instant();
         call("Finishing run " + runId + " of " + describe(key), c -> {
-            try (PreparedStatement s = prepare(c, "SELECT * FROM " + q + "finish_run(?, ?, ?, NULL, ?, ?, ?, ?, ?, "
+            try (PreparedStatement s = prepare(c, "SELECT * FROM " + q + "finish_run(?, ?, ?, ?, ?, ?, ?, ?, ?, "
                     + "?, ?, ?, ?, ?::timestamptz, ?)")) {
                 keyParams(s, 1, key);
                 s.setString(3, PgText.encode(runId));
-                s.setString(4, outcome.status().name());
-                s.setString(5, PgText.encode(outcome.error().orElse(null)));
-                s.setString(6, PgText.encode(m.model().orElse(null)));
-                s.setLong(7, m.inputTokens());
-                s.setLong(8, m.outputTokens());
-                s.setLong(9, m.totalTokens());
-                s.setInt(10, m.modelCalls());
-                s.setInt(11, m.toolCalls());
-                s.setString(12, PgText.encode(m.finishReason().orElse(null)));
-                timeParams(s, 13, now, "the clock's time");
+                fenceParam(s, 4, fence);
+                s.setString(5, outcome.status().name());
+                s.setString(6, PgText.encode(outcome.error().orElse(null)));
+                s.setString(7, PgText.encode(m.model().orElse(null)));
+                s.setLong(8, m.inputTokens());
+                s.setLong(9, m.outputTokens());
+                s.setLong(10, m.totalTokens());
+                s.setInt(11, m.modelCalls());
+                s.setInt(12, m.toolCalls());
+                s.setString(13, PgText.encode(m.finishReason().orElse(null)));
+                timeParams(s, 14, now, "the clock's time");
                 try (ResultSet rs = s.executeQuery()) {
                     rs.next();
+                    checkTurn(c, rs.getString(1), key, fence);
                     requireOk(rs.getString(1), key, runId, PgText.decode(rs.getString(2)));
                 }
             }
@@ -458,19 +532,26 @@ public final class PostgresStorage implements MemoryStorage {
 
     @Override
     public boolean saveSummary(SessionKey key, SessionSummary summary) {
+        return saveSummary(key, summary, null);
+    }
+
+    private boolean saveSummary(SessionKey key, SessionSummary summary, Long fence) {
         Require.notNull(key, "key");
         Require.notNull(summary, "summary");
         Instant now = clock.instant();
         return call("Saving the summary of " + describe(key), c -> {
-            try (PreparedStatement s = prepare(c, "SELECT " + q + "save_summary(?, ?, NULL, ?, ?, ?, "
+            try (PreparedStatement s = prepare(c, "SELECT " + q + "save_summary(?, ?, ?, ?, ?, ?, "
                     + "?::timestamptz, ?, ?::timestamptz, ?)")) {
                 keyParams(s, 1, key);
-                s.setString(3, PgText.encode(summary.summary()));
-                s.setArray(4, c.createArrayOf("text", PgText.encodeAll(summary.topics())));
-                s.setLong(5, summary.lastRunSequence());
-                timeParams(s, 6, summary.updatedAt(), "the summary's updatedAt");
-                timeParams(s, 8, now, "the clock's time");
-                return "OK".equals(single(s, rs -> rs.getString(1)).orElseThrow());
+                fenceParam(s, 3, fence);
+                s.setString(4, PgText.encode(summary.summary()));
+                s.setArray(5, c.createArrayOf("text", PgText.encodeAll(summary.topics())));
+                s.setLong(6, summary.lastRunSequence());
+                timeParams(s, 7, summary.updatedAt(), "the summary's updatedAt");
+                timeParams(s, 9, now, "the clock's time");
+                String outcome = single(s, rs -> rs.getString(1)).orElseThrow();
+                checkTurn(c, outcome, key, fence);
+                return "OK".equals(outcome);
             }
         });
     }
@@ -623,6 +704,19 @@ public final class PostgresStorage implements MemoryStorage {
         });
     }
 
+    // ---- turns ----
+
+    @Override
+    public SessionTurns turns() {
+        ensureOpen();
+        return turns;
+    }
+
+    /** @return the listener for released turns, null when notifications are off (for tests) */
+    PgTurnListener turnListener() {
+        return leases.listener();
+    }
+
     // ---- maintenance ----
 
     /**
@@ -648,9 +742,16 @@ public final class PostgresStorage implements MemoryStorage {
         });
     }
 
-    /** Marks the storage closed; later calls fail. The data source stays open (it is the caller's). */
+    /**
+     * Releases the turns held here, ends waits for turns, stops the turn listener, and marks the storage closed;
+     * later calls fail. The data source stays open (it is the caller's).
+     */
     @Override
     public void close() {
+        if (closed.get()) {
+            return;
+        }
+        turns.close();
         closed.set(true);
     }
 
@@ -698,7 +799,7 @@ public final class PostgresStorage implements MemoryStorage {
         return List.copyOf(out);
     }
 
-    private static void keyParams(PreparedStatement s, int at, SessionKey key) throws SQLException {
+    static void keyParams(PreparedStatement s, int at, SessionKey key) throws SQLException {
         s.setString(at, PgText.encode(key.userId()));
         s.setString(at + 1, PgText.encode(key.sessionId()));
     }
@@ -706,6 +807,48 @@ public final class PostgresStorage implements MemoryStorage {
     private static void timeParams(PreparedStatement s, int at, Instant t, String field) throws SQLException {
         s.setString(at, PgTime.timestamp(t, field));
         s.setShort(at + 1, PgTime.nanos(t));
+    }
+
+    private static void fenceParam(PreparedStatement s, int at, Long fence) throws SQLException {
+        if (fence == null) {
+            s.setNull(at, Types.BIGINT);
+        } else {
+            s.setLong(at, fence);
+        }
+    }
+
+    /**
+     * A session write function's outcome against the fence: STALE_TURN is a {@code StaleTurnException}; so is
+     * NO_SESSION when the fence is not current either, since a stale writer must learn that first.
+     */
+    private void checkTurn(Connection c, String outcome, SessionKey key, Long fence) throws SQLException {
+        if ("STALE_TURN".equals(outcome)) {
+            throw stale(c, key, fence);
+        }
+        if ("NO_SESSION".equals(outcome)) {
+            requireCurrent(c, key, fence);
+        }
+    }
+
+    /** Throws unless {@code fence} is null or the session's current turn epoch. */
+    private void requireCurrent(Connection c, SessionKey key, Long fence) throws SQLException {
+        if (fence != null) {
+            long current = currentEpoch(c, key);
+            if (current != fence) {
+                throw LeasedTurns.stale(key, fence, current);
+            }
+        }
+    }
+
+    private RuntimeException stale(Connection c, SessionKey key, long fence) throws SQLException {
+        return LeasedTurns.stale(key, fence, currentEpoch(c, key));
+    }
+
+    private long currentEpoch(Connection c, SessionKey key) throws SQLException {
+        try (PreparedStatement s = prepare(c, "SELECT " + q + "turn_epoch(?, ?)")) {
+            keyParams(s, 1, key);
+            return single(s, rs -> rs.getLong(1)).orElseThrow();
+        }
     }
 
     private static void causeParams(PreparedStatement s, int at, MemoryChangeCause cause) throws SQLException {
@@ -738,13 +881,59 @@ public final class PostgresStorage implements MemoryStorage {
         }
     }
 
-    private static String describe(SessionKey key) {
+    static String describe(SessionKey key) {
         return "session " + key.sessionId() + " of user " + key.userId();
     }
 
     private static String describe(SessionFilter f) {
         return (f.userId().map(u -> "of user " + u + " ").orElse("") + f.agentId().map(a -> "of agent " + a + " ")
                 .orElse("") + "(offset " + f.offset() + ", limit " + f.limit() + ")").trim();
+    }
+
+    /** The session writes of a turn's storage view: the private methods above, with the turn's epoch. */
+    private final class Fenced implements FencedWrites {
+
+        @Override
+        public Session getOrCreateSession(SessionKey key, String agentId, long fence) {
+            return createSession(key, agentId, fence);
+        }
+
+        @Override
+        public Optional<Session> updateSessionData(SessionKey key, UnaryOperator<Map<String, String>> update,
+                long fence) {
+            return PostgresStorage.this.updateSessionData(key, update, fence);
+        }
+
+        @Override
+        public Optional<Session> updateSessionState(SessionKey key, UnaryOperator<String> update, long fence) {
+            return PostgresStorage.this.updateSessionState(key, update, fence);
+        }
+
+        @Override
+        public Optional<Session> renameSession(SessionKey key, String name, long fence) {
+            return PostgresStorage.this.renameSession(key, name, fence);
+        }
+
+        @Override
+        public boolean deleteSession(SessionKey key, long fence) {
+            return PostgresStorage.this.deleteSession(key, fence);
+        }
+
+        @Override
+        public List<MessagePosition> appendMessages(SessionKey key, String runId, List<Message> messages,
+                long fence) {
+            return PostgresStorage.this.appendMessages(key, runId, messages, fence);
+        }
+
+        @Override
+        public void finishRun(SessionKey key, String runId, RunOutcome outcome, long fence) {
+            PostgresStorage.this.finishRun(key, runId, outcome, fence);
+        }
+
+        @Override
+        public boolean saveSummary(SessionKey key, SessionSummary summary, long fence) {
+            return PostgresStorage.this.saveSummary(key, summary, fence);
+        }
     }
 
     /** Configures a {@link PostgresStorage}; validation happens in {@link #build()}. */
@@ -754,8 +943,57 @@ public final class PostgresStorage implements MemoryStorage {
         private Clock clock = Clock.systemUTC();
         private Duration queryTimeout = Duration.ofSeconds(30);
         private boolean createSchema = true;
+        private Duration turnLease = TurnSettings.DEFAULT_LEASE;
+        private Duration turnPollInterval = TurnSettings.DEFAULT_POLL_INTERVAL;
+        private ScheduledExecutorService turnScheduler;
+        private boolean turnNotifications = true;
+        private TurnSettings turnSettings;
 
         private Builder() {
+        }
+
+        /**
+         * @param lease how long a session's turn stays held when it is not renewed, by the server's clock (default
+         *     30 seconds, at least 300 ms). The storage renews the turns it holds every third of it; when an
+         *     instance crashes, its turns are free again after at most this long
+         * @return this builder
+         */
+        public Builder turnLease(Duration lease) {
+            this.turnLease = lease;
+            return this;
+        }
+
+        /**
+         * @param interval how often the first waiter for a turn in this instance asks the database again when no
+         *     notification woke it (default 1 second): the hand-over time when notifications are off or the
+         *     listener has lost its connection
+         * @return this builder
+         */
+        public Builder turnPollInterval(Duration interval) {
+            this.turnPollInterval = interval;
+            return this;
+        }
+
+        /**
+         * @param scheduler where turn renewals run (default: a daemon thread of the storage's own, started with
+         *     the first turn); the storage does not shut a given scheduler down
+         * @return this builder
+         */
+        public Builder turnScheduler(ScheduledExecutorService scheduler) {
+            this.turnScheduler = scheduler;
+            return this;
+        }
+
+        /**
+         * @param notifications whether waiters for a turn are woken by {@code LISTEN/NOTIFY} when it is released
+         *     (default true; holds one connection of the pool from the first wait on). False for connection poolers
+         *     that cannot keep a session's {@code LISTEN} (PgBouncer in transaction mode): waiters then ask every
+         *     {@link #turnPollInterval(Duration)}
+         * @return this builder
+         */
+        public Builder turnNotifications(boolean notifications) {
+            this.turnNotifications = notifications;
+            return this;
         }
 
         /**
@@ -831,6 +1069,7 @@ public final class PostgresStorage implements MemoryStorage {
             if (queryTimeout.isNegative()) {
                 throw new IllegalArgumentException("queryTimeout must not be negative, but is " + queryTimeout);
             }
+            turnSettings = TurnSettings.of(turnLease, turnPollInterval, turnScheduler);
             return new PostgresStorage(this);
         }
     }

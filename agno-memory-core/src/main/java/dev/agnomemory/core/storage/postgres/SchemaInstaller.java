@@ -34,10 +34,12 @@ final class SchemaInstaller {
 
     static final String VERSION_TABLE = "agno_memory_schema";
     private static final List<String> RELATIONS = List.of(VERSION_TABLE, "change_seq", "sessions", "runs",
-            "messages", "memories", "memory_embeddings", "memory_history", "memory_versions");
+            "messages", "memories", "memory_embeddings", "memory_history", "memory_versions", "session_turns",
+            "session_turn_waiters");
     private static final List<String> FUNCTIONS = List.of("make_commit_durable", "lock_session", "create_session",
             "append_messages", "finish_run", "update_session", "save_summary", "delete_session", "lock_memories",
-            "record_memory_change", "save_memory", "delete_memory", "delete_memories", "save_memory_embedding");
+            "record_memory_change", "save_memory", "delete_memory", "delete_memories", "save_memory_embedding",
+            "turn_epoch", "create_session_in_turn", "try_turn", "renew_turn", "release_turn", "leave_turn_line");
     private static final Set<String> VERSION_COLUMNS = Set.of("version", "description", "product", "applied_at");
 
     private final String schema;
@@ -84,8 +86,8 @@ final class SchemaInstaller {
             }
             if (!create) {
                 throw new PostgresSchemaException(schema, "it has no agno-memory tables and creating them is "
-                        + "switched off (createSchema(false)). Run schema-v1.sql from the agno-memory jar (see "
-                        + "docs/postgres.md) or allow creation.");
+                        + "switched off (createSchema(false)). Run " + Migration.files() + " from the agno-memory jar "
+                        + "(see docs/postgres.md) or allow creation.");
             }
             if (!schemaExists(c)) {
                 try (Statement s = c.createStatement()) {

@@ -68,22 +68,19 @@ class PostgresStorageTest {
         try (PostgresStorage storage = open(schema)) {
             storage.getOrCreateSession(ALICE, null);
         }
-        assertThat(query("SELECT version || ' ' || product FROM " + schema + ".agno_memory_schema"))
-                .containsExactly("1 agno-memory");
+        assertThat(query("SELECT version || ' ' || product FROM " + schema + ".agno_memory_schema ORDER BY version"))
+                .containsExactly("1 agno-memory", "2 agno-memory");
         try (PostgresStorage again = open(schema)) {
             assertThat(again.session(ALICE)).isPresent();
         }
     }
 
     @Test
-    void theShippedSqlFileCreatesTheSameSchemaForARoleThatMayNotCreateTables() throws Exception {
+    void theShippedSqlFilesCreateTheSameSchemaForARoleThatMayNotCreateTables() throws Exception {
         String schema = freshSchema();
-        String sql;
-        try (InputStream in = PostgresStorage.class.getResourceAsStream("schema-v1.sql")) {
-            sql = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        // as docs/postgres.md says: another schema name by replacing the qualifier
-        execute("CREATE SCHEMA " + schema + "; " + sql.replace("agno_memory.", schema + "."));
+        // as docs/postgres.md says: the files in order, another schema name by replacing the qualifier
+        execute("CREATE SCHEMA " + schema + "; " + shippedSql("schema-v1.sql", schema) + shippedSql("schema-v2.sql",
+                schema));
         try (PostgresStorage storage = PostgresStorage.builder().dataSource(database.dataSource()).schema(schema)
                 .createSchema(false).build()) {
             storage.getOrCreateSession(ALICE, null);
@@ -93,14 +90,37 @@ class PostgresStorageTest {
     }
 
     @Test
+    void aVersion1SchemaIsMigratedKeepingItsData() throws Exception {
+        String schema = freshSchema();
+        execute("CREATE SCHEMA " + schema + "; " + shippedSql("schema-v1.sql", schema));
+        // written as version 1 did, with its own functions
+        execute("SELECT * FROM " + schema + ".create_session('alice', 's1', 'agent', now(), 0::smallint); "
+                + "SELECT * FROM " + schema + ".append_messages('alice', 's1', 'r1', now(), 0::smallint, NULL, "
+                + "'{m1}', '{USER}', '{written by v1}', '{NULL}', '{NULL}', '{NULL}', '{false}', ARRAY[now()], '{0}', "
+                + "'{NULL}')");
+        try (PostgresStorage storage = open(schema)) {
+            assertThat(query("SELECT version FROM " + schema + ".agno_memory_schema ORDER BY version"))
+                    .containsExactly("1", "2");
+            assertThat(query("SELECT column_name FROM information_schema.columns WHERE table_schema = '" + schema
+                    + "' AND table_name = 'sessions' AND column_name LIKE 'turn%'")).containsExactly("turn_epoch");
+            assertThat(storage.session(ALICE).orElseThrow().agentId()).hasValue("agent");
+            try (var turn = storage.turns().acquire(ALICE, Duration.ZERO)) {
+                turn.storage().appendMessage(ALICE, "r1", Message.assistant("written through a turn"));
+            }
+            assertThat(storage.lastRuns(ALICE, 1).get(0).messages()).extracting(Message::content)
+                    .containsExactly("written by v1", "written through a turn");
+        }
+    }
+
+    @Test
     void aNewerSchemaIsRefusedAndLeftUnchanged() throws SQLException {
         String schema = freshSchema();
         open(schema).close();
         execute("INSERT INTO " + schema + ".agno_memory_schema (version, description, product) "
-                + "VALUES (2, 'from the future', 'agno-memory')");
+                + "VALUES (3, 'from the future', 'agno-memory')");
         String before = snapshot(schema);
         assertThatThrownBy(() -> open(schema)).isInstanceOf(PostgresSchemaException.class)
-                .hasMessageContaining("schema " + schema).hasMessageContaining("version 2")
+                .hasMessageContaining("schema " + schema).hasMessageContaining("version 3")
                 .hasMessageContaining("newer").hasMessageContaining("Nothing was changed");
         assertThat(snapshot(schema)).isEqualTo(before);
     }
@@ -155,7 +175,8 @@ class PostgresStorageTest {
         } finally {
             pool.shutdownNow();
         }
-        assertThat(query("SELECT count(*) FROM " + schema + ".agno_memory_schema")).containsExactly("1");
+        assertThat(query("SELECT count(*) FROM " + schema + ".agno_memory_schema")).containsExactly(
+                String.valueOf(Migration.ALL.size()));
     }
 
     @Test
@@ -275,7 +296,8 @@ class PostgresStorageTest {
         try (PostgresStorage storage = open(schema)) {
             storage.getOrCreateSession(ALICE, null);
             storage.appendMessage(ALICE, "r1", Message.user("q"));
-            execute("UPDATE " + schema + ".sessions SET turn_epoch = 7");
+            execute("INSERT INTO " + schema + ".session_turns VALUES ('alice', 's1', 7, 'test', now() + interval "
+                    + "'1 hour')");
             String call = "SELECT o_outcome FROM " + schema + ".append_messages('alice', 's1', 'r1', now(), "
                     + "0::smallint, %d, '{m}', '{ASSISTANT}', '{late}', '{NULL}', '{NULL}', '{NULL}', '{false}', "
                     + "ARRAY[now()], '{0}', '{NULL}')";
@@ -383,6 +405,12 @@ class PostgresStorageTest {
     }
 
     // ---- helpers ----
+
+    private static String shippedSql(String file, String schema) throws java.io.IOException {
+        try (InputStream in = PostgresStorage.class.getResourceAsStream(file)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("agno_memory.", schema + ".");
+        }
+    }
 
     private static long size(String table) throws SQLException {
         return Long.parseLong(query("SELECT pg_total_relation_size('" + table + "')").get(0));

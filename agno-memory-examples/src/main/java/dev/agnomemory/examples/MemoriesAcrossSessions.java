@@ -20,7 +20,10 @@ import java.util.UUID;
  * system message. Prints what was remembered and the session summary after each session.
  *
  * <p>Run with {@code ./mvnw -q -Pmemories -pl agno-memory-examples -am process-classes}; the model comes from
- * {@code OPENAI_API_KEY}, {@code OPENAI_BASE_URL} and {@code OPENAI_MODEL}, as for {@link PersistentChat}.
+ * {@code OPENAI_API_KEY}, {@code OPENAI_BASE_URL} and {@code OPENAI_MODEL}, as for {@link PersistentChat}. The
+ * store is {@code agno-memories-example.db} in the directory the command runs from (or the path given as the first
+ * argument); each run makes a new user ({@code maya-} and a random suffix), so runs never mix, and the store keeps
+ * them all for the inspector. The agent has the {@code get_chat_history} tool its system prompt mentions.
  */
 public final class MemoriesAcrossSessions {
 
@@ -66,6 +69,7 @@ public final class MemoriesAcrossSessions {
                         .createSessionSummary(true)
                         .memoryRetrieval(MemoryRetrieval.LAST_N)
                         .numHistoryResponses(2)
+                        .readChatHistory(true)
                         .build()) {
             ChatAssistant assistant = memory.attachTo(AiServices.builder(ChatAssistant.class)).chatModel(model)
                     .build();

@@ -42,6 +42,7 @@ class MemoriesAcrossSessionsTest {
     @Test
     void sessionTwoStartsWithWhatSessionOneTaughtIt() throws Exception {
         List<String> agentSystemMessages = new ArrayList<>();
+        List<String> agentTools = new ArrayList<>();
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/v1/chat/completions", exchange -> {
             JsonNode request = JSON.readTree(exchange.getRequestBody());
@@ -58,6 +59,7 @@ class MemoriesAcrossSessionsTest {
             } else {
                 synchronized (agentSystemMessages) {
                     agentSystemMessages.add(system);
+                    request.path("tools").forEach(t -> agentTools.add(t.path("function").path("name").asText()));
                 }
                 reply = "Sure.";
             }
@@ -86,7 +88,9 @@ class MemoriesAcrossSessionsTest {
             // session 2's first request already carries the memory from session 1
             assertThat(agentSystemMessages.get(3)).contains("<memories_from_previous_interactions>")
                     .contains("- Maya is a nurse in Leeds.");
-            assertThat(agentSystemMessages.get(0)).contains("have not had any interactions with the user yet");
+            assertThat(agentSystemMessages.get(0)).contains("have not had any interactions with the user yet")
+                    .contains("get_chat_history");
+            assertThat(agentTools).as("the tool its system prompt mentions is offered").contains("get_chat_history");
             try (MapDbStorage storage = MapDbStorage.open(db)) {
                 assertThat(storage.sessions(SessionFilter.any())).hasSize(2);
             }

@@ -1,31 +1,20 @@
 package dev.agnomemory.langchain4j;
 
-import dev.agnomemory.core.Message;
-import dev.agnomemory.core.Run;
-import dev.agnomemory.core.Session;
 import dev.agnomemory.core.SessionKey;
-import dev.agnomemory.core.UserMemory;
-import dev.agnomemory.core.internal.Require;
 import dev.agnomemory.core.storage.MemoryStorage;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
-import dev.langchain4j.data.message.ChatMessageDeserializer;
-import dev.langchain4j.data.message.ChatMessageSerializer;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.memory.ChatMemory;
 import dev.langchain4j.model.TokenCountEstimator;
 import dev.langchain4j.observability.api.listener.AiServiceListener;
+import dev.langchain4j.service.tool.AiServiceTool;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.function.Consumer;
 
 /**
  * Agno's built-in, persistent agent memory as a LangChain4j {@link ChatMemory}: one session of one user, organized
@@ -34,70 +23,52 @@ import org.slf4j.LoggerFactory;
  * <p>Rules:
  * <ul>
  *   <li><b>Runs.</b> A {@link UserMessage} starts a run; the assistant's tool calls, the tool results and the final
- *       answer join it; an {@link AiMessage} without tool calls completes it. The run id is the AI service call's
- *       invocation id when the {@link #listeners()} are registered, a generated UUID otherwise. A run still open
- *       when the next call starts (the previous call failed) is left in storage, not completed, and not sent
- *       again.</li>
- *   <li><b>Prompt.</b> {@link #messages()} returns the system message first, then the history chosen by the
- *       {@link HistoryWindow} (the last {@code numHistoryResponses} completed runs, whole runs only, within the
- *       token budget), then the current run's messages.</li>
+ *       answer join it. With the provider's listeners a run is one AI service call, named by its invocation id,
+ *       and ends with the call (completed, error or cancelled, with its metrics); without them an
+ *       {@link AiMessage} without tool calls completes it. Only completed runs are sent again.</li>
+ *   <li><b>Prompt.</b> {@link #messages()} returns the system message first (the AI service's own, followed by the
+ *       memory blocks that are on), then the history: the last {@code numHistoryResponses} completed runs, whole
+ *       runs only (never a tool result without its call, never an unanswered call, never history starting with an
+ *       assistant message), within the token budget; then the current run's messages.</li>
  *   <li><b>System message.</b> There is one; a different one replaces it (and is stored with the session, so a new
  *       process starts with it). It is not part of any run.</li>
- *   <li><b>Persistence.</b> Every message is written through to storage when added; a new process with the same
- *       storage file and session continues the conversation with the earlier runs in the prompt.</li>
- *   <li><b>Concurrency.</b> Methods are thread-safe. Whole calls on one session take turns only when the
- *       {@link #listeners()} are registered on the AI service.</li>
- *   <li>{@link #clear()} deletes the session with all its runs from storage.</li>
+ *   <li><b>Storage is the source of truth.</b> Every message is written through when added. The memory is a
+ *       cache: at the start of every call it checks (one O(1) read) whether the session changed in storage, and
+ *       reloads it if so; a session deleted from storage starts afresh at the next call. So several providers,
+ *       services or processes on one storage see each other's runs.</li>
+ *   <li><b>{@link #set}</b> replaces only tool results of the current run (LangChain4j's roll-back of a
+ *       compensated tool); anything else is refused. <b>{@link #clear()}</b> deletes the session from storage.</li>
+ *   <li><b>Concurrency.</b> Methods are thread-safe. Whole calls on one session take turns when the listeners are
+ *       registered on the AI service.</li>
  * </ul>
  *
+ * <p>This object is a light handle: the session's cached state lives in its provider's bounded cache, so an AI
+ * service may keep one per memory id for as long as it likes. For one memory per {@code @MemoryId}, use
+ * {@link AgnoChatMemoryProvider}; for a single session, {@link #builder()}:
  * <pre>{@code
  * AgnoChatMemory memory = AgnoChatMemory.builder()
  *         .storage(storage).userId("alice").sessionId("trip-1").numHistoryResponses(3).build();
  * Assistant assistant = AiServices.builder(Assistant.class).chatModel(model)
- *         .chatMemory(memory).registerListeners(memory.listeners()).build();
+ *         .chatMemory(memory).registerListeners(memory.listeners()).tools(memory.tools()).build();
  * }</pre>
- * For one memory per {@code @MemoryId}, use {@link AgnoChatMemoryProvider}.
  */
-public final class AgnoChatMemory implements ChatMemory {
-
-    private static final Logger log = LoggerFactory.getLogger(AgnoChatMemory.class);
-
-    /** Session data key under which the current system message is kept (LangChain4j's JSON form). */
-    static final String SYSTEM_MESSAGE_KEY = "agno.system_message";
+public final class AgnoChatMemory implements ChatMemory, AutoCloseable {
 
     private final Object id;
     private final SessionKey key;
-    private final String agentId;
-    private final MemoryStorage storage;
-    private final HistoryWindow window;
-    private final RunCoordinator coordinator;
-    private final MemoryFeatures features;
-    private final AutoCloseable owner;
+    private final AgnoChatMemoryProvider provider;
+    private final boolean ownsProvider;
+    /**
+     * The window this handle used last, weakly: LangChain4j keeps a handle per memory id for good, and only the
+     * provider's bounded cache may keep windows alive.
+     */
+    private volatile WeakReference<SessionWindow> last = new WeakReference<>(null);
 
-    private boolean loaded;
-    private long knownRuns;
-    private String query;
-    private List<UserMemory> retrieved;
-    private long retrievedVersion = -1;
-    /** What messages() sends before the current run, cached: rebuilt only when one of its inputs changes. */
-    private List<ChatMessage> history;
-    private SystemMessage composedSystem;
-    private boolean systemStale = true;
-    private SystemMessage systemMessage;
-    private final Deque<List<ChatMessage>> completedRuns = new ArrayDeque<>();
-    private String currentRunId;
-    private final List<ChatMessage> currentRun = new ArrayList<>();
-
-    AgnoChatMemory(Object id, SessionKey key, String agentId, MemoryStorage storage, HistoryWindow window,
-            RunCoordinator coordinator, MemoryFeatures features, AutoCloseable owner) {
+    AgnoChatMemory(Object id, SessionKey key, AgnoChatMemoryProvider provider, boolean ownsProvider) {
         this.id = id;
         this.key = key;
-        this.agentId = agentId;
-        this.storage = storage;
-        this.window = window;
-        this.coordinator = coordinator;
-        this.features = features;
-        this.owner = owner;
+        this.provider = provider;
+        this.ownsProvider = ownsProvider;
     }
 
     /** @return a builder for a memory of one session */
@@ -116,198 +87,85 @@ public final class AgnoChatMemory implements ChatMemory {
     }
 
     /**
-     * The AI service listeners that make each call one run with the call's invocation id, and make calls on this
+     * The AI service listeners that make each call one run named by its invocation id, and make calls on this
      * session take turns. Register them with {@code AiServices.builder(...).registerListeners(...)}.
      *
      * @return the listeners
      */
     public List<AiServiceListener<?>> listeners() {
-        return coordinator.listeners();
+        return provider.listeners();
     }
 
     /**
-     * The {@code get_chat_history} tool for this memory's session, for {@code AiServices.builder(...).tools(...)}.
+     * The tools that are on ({@code get_chat_history}, ...), for {@code AiServices.builder(...).tools(...)}.
      *
-     * @return the tool
+     * @return the tools; empty when none is on
      */
-    public ChatHistoryTool chatHistoryTool() {
-        return new ChatHistoryTool(storage, memoryId -> key);
-    }
-
-    /**
-     * The {@code get_tool_call_history} tool for this memory's session, for
-     * {@code AiServices.builder(...).tools(...)}.
-     *
-     * @return the tool
-     */
-    public ToolCallHistoryTool toolCallHistoryTool() {
-        return new ToolCallHistoryTool(storage, memoryId -> key);
+    public List<AiServiceTool> tools() {
+        return provider.tools();
     }
 
     @Override
-    public synchronized void add(ChatMessage message) {
-        Require.notNull(message, "message");
-        ensureLoaded();
-        if (message instanceof SystemMessage system) {
-            replaceSystemMessage(system);
-            return;
+    public void add(ChatMessage message) {
+        if (message == null) {
+            throw new IllegalArgumentException("message must not be null");
         }
-        if (message instanceof UserMessage user) {
-            abandonOpenRun();
-            setQuery(ChatMessages.text(user));
-        }
-        if (currentRunId == null) {
-            String requested = coordinator.takeRunId(key);
-            currentRunId = requested != null ? requested : UUID.randomUUID().toString();
-        }
-        storage.appendMessage(key, currentRunId, ChatMessages.toCore(message));
-        currentRun.add(message);
-        if (message instanceof AiMessage ai && !ai.hasToolExecutionRequests()) {
-            storage.completeRun(key, currentRunId);
-            completedRuns.addLast(List.copyOf(currentRun));
-            while (completedRuns.size() > window.numHistoryResponses()) {
-                completedRuns.removeFirst();
-            }
-            knownRuns++;
-            history = null;
-            String userText = currentRun.get(0) instanceof UserMessage user ? ChatMessages.text(user) : null;
-            currentRunId = null;
-            currentRun.clear();
-            features.afterRun().runCompleted(key, userText);
-            systemStale = true; // the summary may have changed
+        String completedRun = window().add(message);
+        if (completedRun != null) {
+            provider.runBoundaries().completed(key, completedRun);
         }
     }
 
-    /** The memories for the prompt: retrieved once per user message, again when memories changed. */
-    private List<UserMemory> userMemories() {
-        long version = features.memoryVersion().get();
-        if (retrieved == null || retrievedVersion != version) {
-            retrieved = features.memories(key.userId(), query);
-            retrievedVersion = version;
-        }
-        return retrieved;
+    @Override
+    public List<ChatMessage> messages() {
+        return window().messages();
     }
 
-    private void setQuery(String text) {
-        if (!java.util.Objects.equals(query, text)) {
-            query = text;
-            retrieved = null;
-            systemStale = true;
+    /**
+     * Replaces messages of the run being written, which is what LangChain4j does (1.19) after a tool with a
+     * compensating action succeeded and a later tool of the same call failed: it rewrites the tool result as
+     * rolled back. Storage is append-only, so the new result is appended to the run with the id of the message it
+     * replaces; every reader of this library (prompt history, {@code get_chat_history},
+     * {@code get_tool_call_history}) reads the replacement in its place.
+     *
+     * @param messages what {@link #messages()} returns, with tool results of the current run replaced
+     * @throws IllegalArgumentException when anything else differs (the history, the system message, the order or
+     *     the number of messages); nothing is changed then. To start a session over, use {@link #clear()}.
+     */
+    @Override
+    public void set(Iterable<ChatMessage> messages) {
+        if (messages == null) {
+            throw new IllegalArgumentException("messages must not be null");
         }
+        List<ChatMessage> list = new ArrayList<>();
+        messages.forEach(list::add);
+        window().set(list);
+    }
+
+    /** Deletes the session, with all its runs, summary and state, from storage. */
+    @Override
+    public void clear() {
+        window().clear();
     }
 
     /**
      * Closes what this memory owns: with {@link AgnoChatMemory#builder()}, the after-run work of its own provider
      * (finishing queued work). Memories from an {@link AgnoChatMemoryProvider} are closed with the provider.
      */
+    @Override
     public void close() {
-        if (owner != null) {
-            try {
-                owner.close();
-            } catch (Exception e) {
-                log.warn("Closing memory of session {} failed", key, e);
-            }
+        if (ownsProvider) {
+            provider.close();
         }
     }
 
-    @Override
-    public synchronized List<ChatMessage> messages() {
-        ensureLoaded();
-        if (history == null) {
-            history = window.select(new ArrayList<>(completedRuns));
+    private SessionWindow window() {
+        SessionWindow w = last.get();
+        if (w == null || !w.current()) {
+            w = provider.window(key);
+            last = new WeakReference<>(w);
         }
-        if (features.userMemoriesInPrompt() && retrievedVersion != features.memoryVersion().get()) {
-            systemStale = true;
-        }
-        if (systemStale) {
-            composedSystem = MemoryPromptBlocks.compose(systemMessage,
-                    features.userMemoriesInPrompt() ? userMemories() : null,
-                    features.summaryInPrompt() && knownRuns > window.numHistoryResponses()
-                            ? storage.summary(key).orElse(null) : null);
-            systemStale = false;
-        }
-        List<ChatMessage> out = new ArrayList<>(history.size() + currentRun.size() + 1);
-        if (composedSystem != null) {
-            out.add(composedSystem);
-        }
-        out.addAll(history);
-        out.addAll(currentRun);
-        return out;
-    }
-
-    /** Deletes the session, with all its runs, from storage. */
-    @Override
-    public synchronized void clear() {
-        storage.deleteSession(key);
-        systemMessage = null;
-        history = null;
-        systemStale = true;
-        completedRuns.clear();
-        currentRun.clear();
-        currentRunId = null;
-        loaded = false;
-    }
-
-    /**
-     * A new AI service call begins: a run left open by a failed call is abandoned, and the call's user message
-     * becomes the query for semantic memory retrieval (the prompt is built before the message is added).
-     */
-    synchronized void beginCall(UserMessage userMessage) {
-        abandonOpenRun();
-        systemStale = true; // background memory work may have changed the summary
-        if (userMessage != null) {
-            setQuery(ChatMessages.text(userMessage));
-        }
-    }
-
-    private void abandonOpenRun() {
-        if (currentRunId != null) {
-            log.debug("Run {} of session {} ended without an answer; it stays in storage, not completed",
-                    currentRunId, key);
-            currentRunId = null;
-            currentRun.clear();
-        }
-    }
-
-    private void replaceSystemMessage(SystemMessage system) {
-        if (system.equals(systemMessage)) {
-            return;
-        }
-        systemMessage = system;
-        systemStale = true;
-        String json = ChatMessageSerializer.messageToJson(system);
-        storage.updateSessionData(key, data -> {
-            Map<String, String> next = new HashMap<>(data);
-            next.put(SYSTEM_MESSAGE_KEY, json);
-            return next;
-        });
-    }
-
-    private void ensureLoaded() {
-        if (loaded) {
-            return;
-        }
-        Session session = storage.getOrCreateSession(key, agentId);
-        knownRuns = session.runCount();
-        String system = session.data().get(SYSTEM_MESSAGE_KEY);
-        if (system != null) {
-            try {
-                systemMessage = (SystemMessage) ChatMessageDeserializer.messageFromJson(system);
-            } catch (RuntimeException e) {
-                log.warn("Ignoring the stored system message of session {}: it cannot be read", key, e);
-            }
-        }
-        for (Run run : storage.lastCompletedRuns(key, window.numHistoryResponses())) {
-            try {
-                completedRuns.addLast(run.messages().stream().map(ChatMessages::toLangChain4j).toList());
-            } catch (RuntimeException e) {
-                log.warn("Leaving run {} of session {} out of the history: a message cannot be read", run.runId(),
-                        key, e);
-            }
-        }
-        history = null;
-        systemStale = true;
-        loaded = true;
+        return w;
     }
 
     /**
@@ -406,23 +264,24 @@ public final class AgnoChatMemory implements ChatMemory {
         }
 
         /**
-         * @param configure sets the user-memory and summary options (memory model, retrieval, after-run work) on
-         *     the provider builder this memory is built with
+         * @param configure sets any other option (memories, summaries, tools, after-run work) on the provider
+         *     builder this memory is built with
          * @return this builder
          */
-        public Builder memoryOptions(java.util.function.Consumer<AgnoChatMemoryProvider.Builder> configure) {
+        public Builder memoryOptions(Consumer<AgnoChatMemoryProvider.Builder> configure) {
             configure.accept(options);
             return this;
         }
 
         /**
          * @return the memory
-         * @throws IllegalArgumentException when a required value is missing or a value is invalid
+         * @throws IllegalArgumentException naming the parameter, when a required value is missing or a value is
+         *     invalid
          */
         public AgnoChatMemory build() {
             SessionKey key = new SessionKey(userId, sessionId);
             AgnoChatMemoryProvider provider = options.sessionKeyResolver(memoryId -> key).build();
-            return provider.create(id != null ? id : sessionId, key, provider);
+            return new AgnoChatMemory(id != null ? id : sessionId, key, provider, true);
         }
     }
 }

@@ -1,23 +1,31 @@
 package dev.agnomemory.langchain4j;
 
+import com.github.benmanes.caffeine.cache.Ticker;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agnomemory.core.Session;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.internal.Require;
 import dev.agnomemory.core.storage.MemoryStorage;
 import dev.langchain4j.memory.chat.ChatMemoryProvider;
-import dev.langchain4j.model.chat.ChatModel;
-import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.TokenCountEstimator;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.observability.api.listener.AiServiceListener;
 import dev.langchain4j.service.AiServices;
+import dev.langchain4j.service.tool.AiServiceTool;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One {@link AgnoChatMemory} per {@code @MemoryId}: Agno's persistent agent memory for every session of an AI
- * service. The memory id is turned into a user and session by a {@link SessionKeyResolver} (pass
+ * Agno's persistent agent memory for every session of an AI service: one {@link AgnoChatMemory} per
+ * {@code @MemoryId}. The memory id is turned into a user and session by a {@link SessionKeyResolver} (pass
  * {@code SessionKey.of(userId, sessionId)} as the memory id, or a plain session id of the default user).
  *
  * <pre>{@code
@@ -34,77 +42,132 @@ import java.util.concurrent.atomic.AtomicLong;
  * assistant.chat(SessionKey.of("alice", "trip-1"), "Hi!");
  * }</pre>
  *
- * <p>{@link #attachTo(AiServices)} sets this provider, registers the {@link #listeners()} (each call becomes one
- * run named by its invocation id, and calls on one session take turns), adds the chat-history tools when
- * {@link Builder#readChatHistory(boolean)} or {@link Builder#readToolCallHistory(boolean)} is on, and sets
- * {@link ToolArgumentErrors#answerToModel()} as the service's tool-arguments error handler (so unreadable tool
- * arguments from the model are answered to the model instead of failing the call; turn off with
- * {@link Builder#answerToolArgumentErrors(boolean)} if you set your own). Setting only
- * {@code .chatMemoryProvider(memory)} works too; runs then get generated ids and concurrent calls on one session
- * are the caller's to serialize.
+ * <p>{@link #attachTo(AiServices)} plugs in every piece; each can also be set by hand:
+ * <ul>
+ *   <li>{@code .chatMemoryProvider(memory)}: the memories;</li>
+ *   <li>{@code .registerListeners(memory.listeners())}: each call becomes one run named by its invocation id,
+ *       with its status and metrics, and calls on one session take turns ({@link CallCoordinator}'s rules);
+ *       without them runs get generated ids, no metrics, and concurrent calls on one session are the caller's
+ *       to serialize;</li>
+ *   <li>{@code .chatRequestTransformer(memory.chatRequestTransformer())}: a streamed call's first request is built
+ *       when the stream starts, not when the method is called;</li>
+ *   <li>{@code .tools(memory.tools())}: the tools that are on ({@code get_chat_history},
+ *       {@code get_tool_call_history}, {@code update_user_memory}); a warning tells once when they are on but
+ *       never fetched;</li>
+ *   <li>{@code .toolArgumentsErrorHandler(ToolArgumentErrors.answerToModel())}, unless
+ *       {@link Builder#answerToolArgumentErrors(boolean)} is off.</li>
+ * </ul>
  *
- * <p>Memories are kept per session for the provider's lifetime (as LangChain4j's own chat memory service does).
+ * <p>Caching: the memories are caches of storage, kept for at most {@link Builder#maxCachedSessions(int)} sessions
+ * and {@link Builder#sessionIdleTime(Duration)}; {@link #evict(Object)} (and LangChain4j's
+ * {@code ChatMemoryAccess.evictChatMemory}) drops one. The listener API used is LangChain4j's
+ * {@code dev.langchain4j.observability.api}, {@code @Experimental} in 1.19; this version is tested with
+ * LangChain4j 1.19.0.
  */
 public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoCloseable {
 
+    private static final Logger log = LoggerFactory.getLogger(AgnoChatMemoryProvider.class);
+
+    /**
+     * The invocation parameter that gives one call its own session state (Agno's {@code session_state} argument of
+     * {@code run}): a JSON object's text, a {@code Map} or a Jackson {@code ObjectNode}. Pass
+     * {@code InvocationParameters.from(SESSION_STATE, Map.of("cart", List.of()))} as an argument of the AI
+     * service method.
+     */
+    public static final String SESSION_STATE = "session_state";
+
     static final String DEFAULT_USER = "default";
     static final Duration DEFAULT_CALL_WAIT_LIMIT = Duration.ofMinutes(10);
+    static final int DEFAULT_MAX_CACHED_SESSIONS = 10_000;
+    static final Duration DEFAULT_SESSION_IDLE_TIME = Duration.ofMinutes(30);
 
     private final MemoryStorage storage;
-    private final SessionKeyResolver resolver;
     private final String agentId;
-    private final HistoryWindow window;
-    private final boolean readChatHistory;
-    private final boolean readToolCallHistory;
+    private final SessionKeyResolver resolver;
     private final boolean answerToolArgumentErrors;
-    private final RunCoordinator coordinator;
-    private final MemoryFeatures features;
     private final MemoryManager memoryManager;
     private final SessionSummarizer summarizer;
-    private final boolean agenticMemory;
-    private final ConcurrentHashMap<SessionKey, AgnoChatMemory> memories = new ConcurrentHashMap<>();
+    private final RunBoundaries runs;
+    private final SessionWindows windows;
+    private final InProcessCallTurns turns;
+    private final CallCoordinator coordinator;
+    private final List<AgnoTool> tools;
+    private final AtomicBoolean toolsFetched = new AtomicBoolean();
+    private final AtomicBoolean warnedTools = new AtomicBoolean();
 
     private AgnoChatMemoryProvider(Builder b) {
-        this.storage = b.storage;
+        MemoryStorage storage = b.storage;
         this.resolver = b.resolver != null ? b.resolver : SessionKeyResolver.withDefaultUser(b.userId);
-        this.agentId = b.agentId;
-        this.window = new HistoryWindow(b.addHistoryToMessages, b.numHistoryResponses, b.maxHistoryTokens,
-                b.tokenCountEstimator);
-        this.readChatHistory = b.readChatHistory;
-        this.readToolCallHistory = b.readToolCallHistory;
         this.answerToolArgumentErrors = b.answerToolArgumentErrors;
-        this.coordinator = new RunCoordinator(resolver::resolve, memories::get, b.callWaitLimit);
-        this.agenticMemory = b.agenticMemory;
+        boolean byMessages = b.numHistoryMessages != null && !b.numHistoryResponsesSet;
+        if (b.numHistoryMessages != null && b.numHistoryResponsesSet) {
+            log.warn("numHistoryResponses and numHistoryMessages are both set; the history is counted in runs "
+                    + "({} runs), as Agno does", b.numHistoryResponses);
+        }
+        HistoryWindow history = new HistoryWindow(b.addHistoryToMessages, b.numHistoryResponses,
+                byMessages ? b.numHistoryMessages : 0,
+                b.maxToolCallsFromHistory == null ? 0 : b.maxToolCallsFromHistory,
+                b.maxHistoryTokens == null ? 0 : b.maxHistoryTokens, b.tokenCountEstimator);
+        String memoryAgent = b.memoryScope == MemoryScope.AGENT ? b.agentId : null;
         UserMemoryRetriever retriever = null;
-        if (b.createUserMemories || b.agenticMemory) {
-            UserMemoryRetriever.Builder r = UserMemoryRetriever.builder().storage(storage).retrieval(b.retrieval);
-            if (b.numMemories > 0) {
+        if (b.createUserMemories) {
+            UserMemoryRetriever.Builder r = UserMemoryRetriever.builder().storage(storage).retrieval(b.retrieval)
+                    .embeddingModel(b.embeddingModel).agentId(memoryAgent);
+            if (b.numMemories != null) {
                 r.limit(b.numMemories);
-            }
-            if (b.embeddingModel != null) {
-                r.embeddingModel(b.embeddingModel);
             }
             retriever = r.build();
         }
-        AtomicLong version = new AtomicLong();
-        UserMemoryRetriever changes = retriever;
+        UserMemoryRetriever embedNow = retriever != null && b.retrieval == MemoryRetrieval.SEMANTIC ? retriever : null;
         this.memoryManager = b.memoryModel == null ? null : MemoryManager.builder().chatModel(b.memoryModel)
-                .storage(storage).onChange(update -> {
-                    if (changes != null) {
-                        update.added().forEach(changes::memoryChanged);
-                        update.updated().forEach(changes::memoryChanged);
-                        update.deleted().forEach(m -> changes.memoryDeleted(m.userId(), m.memoryId()));
-                    }
-                    version.incrementAndGet();
-                }).build();
+                .storage(storage).agentId(memoryAgent).onChange(update -> embed(embedNow, update)).build();
         this.summarizer = b.memoryModel == null ? null : SessionSummarizer.builder().chatModel(b.memoryModel)
                 .storage(storage).build();
-        AfterRunWork afterRun = new AfterRunWork(
+        AfterRunWork afterRun = new AfterRunWork(storage,
                 b.createUserMemories && b.updateUserMemoriesAfterRun ? memoryManager : null,
                 b.createSessionSummary && b.updateSessionSummaryAfterRun ? summarizer : null,
                 b.backgroundQueue, b.closeWait);
-        this.features = new MemoryFeatures(b.createUserMemories, retriever, b.createSessionSummary, afterRun,
-                version);
+        this.runs = new RunBoundaries(storage, afterRun);
+        SystemPromptComposer composer = new SystemPromptComposer(retriever, b.createSessionSummary,
+                history.capacity(), b.addSessionStateToContext);
+        ObjectNode stateDefaults = b.sessionState == null ? null : SessionStates.parse(b.sessionState, "sessionState");
+        SessionWindows[] holder = new SessionWindows[1];
+        this.windows = new SessionWindows(b.maxCachedSessions, b.sessionIdleTime, b.ticker, key -> new SessionWindow(key,
+                new SessionWindow.Context(storage, b.agentId, history, composer, runs, holder[0], stateDefaults,
+                        b.overwriteDbSessionState)));
+        holder[0] = windows;
+        this.turns = new InProcessCallTurns();
+        this.coordinator = new CallCoordinator(resolver, windows, runs, turns, b.callWaitLimit,
+                this::checkToolsRegistered);
+        this.tools = new ArrayList<>();
+        if (b.readChatHistory) {
+            tools.add(new ChatHistoryTool(storage, resolver));
+        }
+        if (b.readToolCallHistory) {
+            tools.add(new ToolCallHistoryTool(storage, resolver));
+        }
+        if (b.agenticMemory) {
+            tools.add(new UserMemoryTool(memoryManager, resolver));
+        }
+        if (b.agenticState) {
+            tools.add(new SessionStateTool(storage, resolver, b.agentId));
+        }
+        this.storage = storage;
+        this.agentId = b.agentId;
+    }
+
+    /** The memory model changed memories: embed them now (semantic retrieval), not at the next lookup. */
+    private static void embed(UserMemoryRetriever retriever, MemoryUpdate update) {
+        if (retriever == null) {
+            return;
+        }
+        try {
+            update.added().forEach(retriever::memoryChanged);
+            update.updated().forEach(retriever::memoryChanged);
+        } catch (RuntimeException e) {
+            log.warn("Embedding {} changed memories failed; they are embedded at the next lookup",
+                    update.added().size() + update.updated().size(), e);
+        }
     }
 
     /** @return a builder */
@@ -113,20 +176,92 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
     }
 
     /**
-     * The memory of the session that {@code memoryId} stands for; the same instance for the same session.
+     * The memory of the session that {@code memoryId} stands for. LangChain4j asks for it at the first call with
+     * that id, and again after {@code ChatMemoryAccess.evictChatMemory(memoryId)}: the session's cached state is
+     * then dropped too (unless a call on it is in progress), so the next call reads it from storage.
      *
      * @param memoryId the AI service's memory id, not null
      * @return the memory
+     * @throws IllegalArgumentException when the memory id is null or the resolver rejects it
      */
     @Override
     public AgnoChatMemory get(Object memoryId) {
         SessionKey key = resolver.resolve(memoryId);
-        return create(memoryId, key, null);
+        checkToolsRegistered();
+        windows.evict(key);
+        return new AgnoChatMemory(memoryId, key, this, false);
     }
 
-    AgnoChatMemory create(Object memoryId, SessionKey key, AutoCloseable owner) {
-        return memories.computeIfAbsent(key, k -> new AgnoChatMemory(memoryId, k, agentId, storage, window,
-                coordinator, features, owner));
+    /**
+     * Drops the cached state of the session {@code memoryId} stands for (with a call in progress, when it ends);
+     * the next use reads it from storage. Nothing in storage changes.
+     *
+     * @param memoryId the memory id
+     * @return whether the session was cached
+     */
+    public boolean evict(Object memoryId) {
+        return windows.evict(resolver.resolve(memoryId));
+    }
+
+    /**
+     * Tells the memory that the streaming call on this session was cancelled through its {@code StreamingHandle}:
+     * LangChain4j 1.19 reports no event for that, so otherwise the run is finished (as cancelled) only when the
+     * stream is garbage-collected, and the session's next call may wait until then. The run is finished as
+     * cancelled with the metrics so far, and the session's turn given back.
+     *
+     * @param memoryId the memory id of the cancelled stream
+     * @return whether a streaming call was in progress on that session
+     */
+    public boolean streamCancelled(Object memoryId) {
+        return coordinator.streamCancelled(resolver.resolve(memoryId));
+    }
+
+    /**
+     * The name of the session {@code memoryId} stands for (Agno's {@code get_session_name}).
+     *
+     * @param memoryId the memory id
+     * @return the name, or empty when the session has none (or does not exist)
+     */
+    public Optional<String> sessionName(Object memoryId) {
+        return storage.session(resolver.resolve(memoryId)).flatMap(Session::name);
+    }
+
+    /**
+     * Names the session {@code memoryId} stands for (Agno's {@code set_session_name}); the session is created when it
+     * does not exist yet. The name is listed with the sessions ({@code MemoryStorage.sessions}).
+     *
+     * @param memoryId the memory id
+     * @param name the name, not blank; null removes it
+     */
+    public void setSessionName(Object memoryId, String name) {
+        SessionKey key = resolver.resolve(memoryId);
+        storage.getOrCreateSession(key, agentId);
+        storage.renameSession(key, name);
+    }
+
+    /**
+     * The session state (Agno's {@code session_state}) of the session {@code memoryId} stands for.
+     *
+     * @param memoryId the memory id
+     * @return the state, a JSON object's text; {@code {}} when none was set or the session does not exist
+     */
+    public String sessionState(Object memoryId) {
+        return storage.session(resolver.resolve(memoryId)).map(Session::state).orElse(Session.EMPTY_STATE);
+    }
+
+    /**
+     * Replaces the session state of the session {@code memoryId} stands for; the session is created when it does
+     * not exist yet. The next call sees it (and, with {@code addSessionStateToContext}, sends it).
+     *
+     * @param memoryId the memory id
+     * @param state a JSON object's text
+     * @throws IllegalArgumentException when {@code state} is not a JSON object (nothing is stored)
+     */
+    public void setSessionState(Object memoryId, String state) {
+        String json = SessionStates.write(SessionStates.parse(state, "state"));
+        SessionKey key = resolver.resolve(memoryId);
+        storage.getOrCreateSession(key, agentId);
+        storage.updateSessionState(key, stored -> json);
     }
 
     /**
@@ -149,28 +284,15 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
         return Optional.ofNullable(summarizer);
     }
 
-    /**
-     * The {@code update_user_memory} tool (Agno's agentic memory), reaching only the user of the call's memory id.
-     *
-     * @return the tool
-     * @throws IllegalStateException without a {@link Builder#memoryModel(ChatModel)}
-     */
-    public UserMemoryTool userMemoryTool() {
-        if (memoryManager == null) {
-            throw new IllegalStateException("update_user_memory needs a memoryModel(...) to carry out its tasks");
-        }
-        return new UserMemoryTool(memoryManager, resolver);
-    }
-
     /** Finishes the after-run memory work still queued (when it runs in the background). */
     @Override
     public void close() {
-        features.afterRun().close();
+        runs.afterRun().close();
     }
 
     /**
-     * The AI service listeners that make each call one run named by its invocation id, and make calls on one
-     * session take turns.
+     * The AI service listeners that make each call one run named by its invocation id, with its status and
+     * metrics, and make calls on one session take turns.
      *
      * @return the listeners, for {@code AiServices.builder(...).registerListeners(...)}
      */
@@ -179,26 +301,34 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
     }
 
     /**
-     * The {@code get_chat_history} tool, reading the session of the call's memory id.
+     * The request transformer that builds a streamed call's first request when the stream starts (from storage as
+     * it is then) instead of when the method is called; every other request passes unchanged. To combine it with
+     * your own: {@code .chatRequestTransformer((request, id) -> yours(memory.chatRequestTransformer().apply(request,
+     * id)))}.
      *
-     * @return the tool, for {@code AiServices.builder(...).tools(...)}
+     * @return the transformer, for {@code AiServices.builder(...).chatRequestTransformer(...)}
      */
-    public ChatHistoryTool chatHistoryTool() {
-        return new ChatHistoryTool(storage, resolver);
+    public BiFunction<ChatRequest, Object, ChatRequest> chatRequestTransformer() {
+        return coordinator::transform;
     }
 
     /**
-     * The {@code get_tool_call_history} tool, reading the session of the call's memory id.
+     * The tools that are on: {@code get_chat_history} ({@link Builder#readChatHistory(boolean)}),
+     * {@code get_tool_call_history} ({@link Builder#readToolCallHistory(boolean)}), {@code update_user_memory}
+     * ({@link Builder#enableAgenticMemory(boolean)}), {@code update_session_state}
+     * ({@link Builder#enableAgenticState(boolean)}). Each reads or changes only the session or user of the call's
+     * memory id; arguments it cannot use are answered to the model as an error, and the call goes on.
      *
-     * @return the tool, for {@code AiServices.builder(...).tools(...)}
+     * @return the tools, for {@code AiServices.builder(...).tools(...)}; empty when none is on
      */
-    public ToolCallHistoryTool toolCallHistoryTool() {
-        return new ToolCallHistoryTool(storage, resolver);
+    public List<AiServiceTool> tools() {
+        toolsFetched.set(true);
+        return tools.stream().map(AgnoTool::asAiServiceTool).toList();
     }
 
     /**
-     * Plugs this memory into an AI service builder: sets it as the chat memory provider, registers the
-     * {@link #listeners()}, and adds the {@link #chatHistoryTool()} and {@link #toolCallHistoryTool()} when reading them is enabled.
+     * Plugs this memory into an AI service builder: the provider, the {@link #listeners()}, the
+     * {@link #chatRequestTransformer()}, the {@link #tools()} that are on, and the tool-arguments error handler.
      *
      * @param services the builder
      * @param <T> the AI service type
@@ -208,14 +338,10 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
         Require.notNull(services, "services");
         services.chatMemoryProvider(this);
         services.registerListeners(listeners());
-        if (readChatHistory) {
-            services.tools(chatHistoryTool());
-        }
-        if (readToolCallHistory) {
-            services.tools(toolCallHistoryTool());
-        }
-        if (agenticMemory) {
-            services.tools(userMemoryTool());
+        services.chatRequestTransformer(chatRequestTransformer());
+        List<AiServiceTool> on = tools();
+        if (!on.isEmpty()) {
+            services.tools(on);
         }
         if (answerToolArgumentErrors) {
             services.toolArgumentsErrorHandler(ToolArgumentErrors.answerToModel());
@@ -223,41 +349,279 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
         return services;
     }
 
-    static Duration requireWaitLimit(Duration limit) {
-        Require.notNull(limit, "callWaitLimit");
-        if (limit.isNegative() || limit.isZero()) {
-            throw new IllegalArgumentException("callWaitLimit must be positive, but is " + limit);
+    private void checkToolsRegistered() {
+        if (!tools.isEmpty() && !toolsFetched.get() && warnedTools.compareAndSet(false, true)) {
+            log.warn("Memory tools are on ({}) but were never registered with the AI service: use "
+                    + "memory.attachTo(AiServices.builder(...)), or .tools(memory.tools())",
+                    tools.stream().map(t -> t.specification().name()).toList());
         }
-        return limit;
     }
 
-    /** Configures an {@link AgnoChatMemoryProvider}; validation happens in {@link #build()}. */
+    // ---- package-private, for the memories and tests ----
+
+    SessionWindow window(SessionKey key) {
+        return windows.get(key);
+    }
+
+    RunBoundaries runBoundaries() {
+        return runs;
+    }
+
+    SessionWindows windows() {
+        return windows;
+    }
+
+    CallCoordinator coordinator() {
+        return coordinator;
+    }
+
+    InProcessCallTurns turns() {
+        return turns;
+    }
+
+    /** Configures an {@link AgnoChatMemoryProvider}; every value is validated in {@link #build()}. */
     public static final class Builder {
-        private MemoryStorage storage;
-        private String userId = DEFAULT_USER;
-        private SessionKeyResolver resolver;
-        private String agentId;
-        private boolean addHistoryToMessages = true;
-        private int numHistoryResponses = HistoryWindow.DEFAULT.numHistoryResponses();
-        private int maxHistoryTokens;
-        private TokenCountEstimator tokenCountEstimator;
-        private boolean readChatHistory;
-        private boolean readToolCallHistory;
-        private boolean answerToolArgumentErrors = true;
-        private Duration callWaitLimit = DEFAULT_CALL_WAIT_LIMIT;
-        private boolean createUserMemories;
-        private boolean updateUserMemoriesAfterRun = true;
-        private boolean createSessionSummary;
-        private boolean updateSessionSummaryAfterRun = true;
-        private boolean agenticMemory;
-        private ChatModel memoryModel;
-        private MemoryRetrieval retrieval = MemoryRetrieval.LAST_N;
-        private int numMemories;
-        private EmbeddingModel embeddingModel;
-        private int backgroundQueue;
-        private Duration closeWait = Duration.ofMinutes(1);
+        MemoryStorage storage;
+        String userId = DEFAULT_USER;
+        SessionKeyResolver resolver;
+        String agentId;
+        boolean addHistoryToMessages = true;
+        int numHistoryResponses = HistoryWindow.DEFAULT.numHistoryResponses();
+        boolean numHistoryResponsesSet;
+        Integer numHistoryMessages;
+        Integer maxToolCallsFromHistory;
+        boolean addSessionStateToContext;
+        boolean agenticState;
+        String sessionState;
+        boolean overwriteDbSessionState;
+        MemoryScope memoryScope = MemoryScope.USER;
+        Integer maxHistoryTokens;
+        TokenCountEstimator tokenCountEstimator;
+        boolean readChatHistory;
+        boolean readToolCallHistory;
+        boolean answerToolArgumentErrors = true;
+        Duration callWaitLimit = DEFAULT_CALL_WAIT_LIMIT;
+        boolean createUserMemories;
+        boolean updateUserMemoriesAfterRun = true;
+        boolean createSessionSummary;
+        boolean updateSessionSummaryAfterRun = true;
+        boolean agenticMemory;
+        ChatModel memoryModel;
+        MemoryRetrieval retrieval = MemoryRetrieval.LAST_N;
+        Integer numMemories;
+        EmbeddingModel embeddingModel;
+        int backgroundQueue;
+        Duration closeWait = Duration.ofMinutes(1);
+        int maxCachedSessions = DEFAULT_MAX_CACHED_SESSIONS;
+        Duration sessionIdleTime = DEFAULT_SESSION_IDLE_TIME;
+        Ticker ticker = Ticker.systemTicker();
 
         private Builder() {
+        }
+
+        /** The clock of the idle-time eviction; for tests. */
+        Builder ticker(Ticker ticker) {
+            this.ticker = ticker;
+            return this;
+        }
+
+        /**
+         * @param storage where sessions and memories are stored (required)
+         * @return this builder
+         */
+        public Builder storage(MemoryStorage storage) {
+            this.storage = storage;
+            return this;
+        }
+
+        /**
+         * @param userId the user of memory ids that are not {@link SessionKey}s (default {@code "default"})
+         * @return this builder
+         */
+        public Builder userId(String userId) {
+            this.userId = userId;
+            return this;
+        }
+
+        /**
+         * @param resolver how memory ids become users and sessions (default
+         *     {@link SessionKeyResolver#withDefaultUser(String)} with {@link #userId(String)})
+         * @return this builder
+         */
+        public Builder sessionKeyResolver(SessionKeyResolver resolver) {
+            this.resolver = resolver;
+            return this;
+        }
+
+        /**
+         * @param agentId the agent new sessions belong to (optional)
+         * @return this builder
+         */
+        public Builder agentId(String agentId) {
+            this.agentId = agentId;
+            return this;
+        }
+
+        /**
+         * @param add Agno's {@code add_history_to_messages} (default true): earlier runs go into the prompt
+         * @return this builder
+         */
+        public Builder addHistoryToMessages(boolean add) {
+            this.addHistoryToMessages = add;
+            return this;
+        }
+
+        /**
+         * @param n Agno's {@code num_history_responses}: how many completed runs go into the prompt, whole (default
+         *     3, greater than 0)
+         * @return this builder
+         */
+        public Builder numHistoryResponses(int n) {
+            this.numHistoryResponses = n;
+            this.numHistoryResponsesSet = true;
+            return this;
+        }
+
+        /**
+         * @param n Agno's {@code num_history_messages} (since 2.2.4): the history is the last {@code n} messages of
+         *     the completed runs instead of the last runs, greater than 0; never a tool result without its call, never
+         *     starting with an assistant message. When {@link #numHistoryResponses(int)} is set too, runs win (with a
+         *     warning), as in Agno
+         * @return this builder
+         */
+        public Builder numHistoryMessages(int n) {
+            this.numHistoryMessages = n;
+            return this;
+        }
+
+        /**
+         * @param n Agno's {@code max_tool_calls_from_history} (since 2.2.1): only the newest {@code n} tool calls of
+         *     the history keep their request and result, greater than 0 (default: all); storage keeps everything
+         * @return this builder
+         */
+        public Builder maxToolCallsFromHistory(int n) {
+            this.maxToolCallsFromHistory = n;
+            return this;
+        }
+
+        /**
+         * @param add Agno's {@code add_session_state_to_context} (default false): the session state goes into the
+         *     system message, inside {@code <session_state>}
+         * @return this builder
+         */
+        public Builder addSessionStateToContext(boolean add) {
+            this.addSessionStateToContext = add;
+            return this;
+        }
+
+        /**
+         * @param enable Agno's {@code enable_agentic_state} (default false): the
+         *     {@code update_session_state(session_state_updates)} tool is on; the model sets keys of the session's
+         *     state
+         * @return this builder
+         */
+        public Builder enableAgenticState(boolean enable) {
+            this.agenticState = enable;
+            return this;
+        }
+
+        /**
+         * @param defaults Agno's {@code session_state} of the agent: a JSON object whose keys every session has unless
+         *     its stored state or the call's own state (the {@value AgnoChatMemoryProvider#SESSION_STATE} invocation
+         *     parameter) sets them (default none)
+         * @return this builder
+         */
+        public Builder sessionState(String defaults) {
+            this.sessionState = defaults;
+            return this;
+        }
+
+        /**
+         * @param overwrite Agno's {@code overwrite_db_session_state} (default false): a call that brings its own
+         *     session state replaces the stored state instead of being merged into it
+         * @return this builder
+         */
+        public Builder overwriteDbSessionState(boolean overwrite) {
+            this.overwriteDbSessionState = overwrite;
+            return this;
+        }
+
+        /**
+         * @param scope whose memories go into the prompt and are changed (default {@link MemoryScope#USER}, as
+         *     Agno); {@link MemoryScope#AGENT} needs an {@link #agentId(String)}
+         * @return this builder
+         */
+        public Builder memoryScope(MemoryScope scope) {
+            this.memoryScope = scope;
+            return this;
+        }
+
+        /**
+         * @param maxTokens token budget for the history, greater than 0: whole runs are dropped, oldest first
+         * @param estimator counts tokens (required with a budget)
+         * @return this builder
+         */
+        public Builder maxHistoryTokens(int maxTokens, TokenCountEstimator estimator) {
+            this.maxHistoryTokens = maxTokens;
+            this.tokenCountEstimator = estimator;
+            return this;
+        }
+
+        /**
+         * @param read Agno's {@code read_chat_history}: the {@code get_chat_history} tool is on
+         * @return this builder
+         */
+        public Builder readChatHistory(boolean read) {
+            this.readChatHistory = read;
+            return this;
+        }
+
+        /**
+         * @param read Agno's {@code read_tool_call_history}: the {@code get_tool_call_history} tool is on
+         * @return this builder
+         */
+        public Builder readToolCallHistory(boolean read) {
+            this.readToolCallHistory = read;
+            return this;
+        }
+
+        /**
+         * @param answer whether {@link AgnoChatMemoryProvider#attachTo} sets {@link ToolArgumentErrors#answerToModel()}
+         *     as the service's tool-arguments error handler (default true)
+         * @return this builder
+         */
+        public Builder answerToolArgumentErrors(boolean answer) {
+            this.answerToolArgumentErrors = answer;
+            return this;
+        }
+
+        /**
+         * @param limit how long a call waits for the previous call on its session, positive (default 10 minutes)
+         * @return this builder
+         */
+        public Builder callWaitLimit(Duration limit) {
+            this.callWaitLimit = limit;
+            return this;
+        }
+
+        /**
+         * @param sessions how many sessions' memories are cached, greater than 0 (default 10,000); beyond it the
+         *     least recently used are dropped (and read from storage again when used)
+         * @return this builder
+         */
+        public Builder maxCachedSessions(int sessions) {
+            this.maxCachedSessions = sessions;
+            return this;
+        }
+
+        /**
+         * @param idle how long a session's cached memory stays unused before it is dropped, positive (default 30
+         *     minutes)
+         * @return this builder
+         */
+        public Builder sessionIdleTime(Duration idle) {
+            this.sessionIdleTime = idle;
+            return this;
         }
 
         /**
@@ -302,8 +666,8 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
         }
 
         /**
-         * @param enable Agno's agentic memory: {@link AgnoChatMemoryProvider#attachTo} adds the
-         *     {@code update_user_memory} tool (needs a {@link #memoryModel(ChatModel)})
+         * @param enable Agno's agentic memory: the {@code update_user_memory} tool is on (needs a
+         *     {@link #memoryModel(ChatModel)})
          * @return this builder
          */
         public Builder enableAgenticMemory(boolean enable) {
@@ -331,17 +695,18 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
         }
 
         /**
-         * @param n how many memories go into the prompt (default: all for last/first, 5 for semantic)
+         * @param n how many memories go into the prompt, greater than 0 (default: all for last/first, 5 for
+         *     semantic)
          * @return this builder
          */
         public Builder numMemories(int n) {
-            this.numMemories = Require.positive(n, "numMemories");
+            this.numMemories = n;
             return this;
         }
 
         /**
          * @param model the embedding model for {@link MemoryRetrieval#SEMANTIC} (default: the in-process
-         *     all-MiniLM-L6-v2)
+         *     all-MiniLM-L6-v2, an optional dependency: {@value UserMemoryRetriever#IN_PROCESS_MODEL_ARTIFACT})
          * @return this builder
          */
         public Builder embeddingModel(EmbeddingModel model) {
@@ -358,116 +723,13 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
          * @return this builder
          */
         public Builder afterRunInBackground(int queueSize) {
-            this.backgroundQueue = Require.positive(queueSize, "queueSize");
-            return this;
-        }
-
-        /**
-         * @param storage where sessions are stored (required)
-         * @return this builder
-         */
-        public Builder storage(MemoryStorage storage) {
-            this.storage = storage;
-            return this;
-        }
-
-        /**
-         * @param userId the user of memory ids that are not {@link SessionKey}s (default {@code "default"})
-         * @return this builder
-         */
-        public Builder userId(String userId) {
-            this.userId = userId;
-            return this;
-        }
-
-        /**
-         * @param resolver how memory ids become users and sessions (default
-         *     {@link SessionKeyResolver#withDefaultUser(String)} with {@link #userId(String)})
-         * @return this builder
-         */
-        public Builder sessionKeyResolver(SessionKeyResolver resolver) {
-            this.resolver = resolver;
-            return this;
-        }
-
-        /**
-         * @param agentId the agent new sessions belong to (optional)
-         * @return this builder
-         */
-        public Builder agentId(String agentId) {
-            this.agentId = agentId;
-            return this;
-        }
-
-        /**
-         * @param add Agno's {@code add_history_to_messages} (default true)
-         * @return this builder
-         */
-        public Builder addHistoryToMessages(boolean add) {
-            this.addHistoryToMessages = add;
-            return this;
-        }
-
-        /**
-         * @param n Agno's {@code num_history_responses}: earlier runs in the prompt (default 3)
-         * @return this builder
-         */
-        public Builder numHistoryResponses(int n) {
-            this.numHistoryResponses = n;
-            return this;
-        }
-
-        /**
-         * @param maxTokens token budget for the history, greater than 0
-         * @param estimator counts tokens
-         * @return this builder
-         */
-        public Builder maxHistoryTokens(int maxTokens, TokenCountEstimator estimator) {
-            this.maxHistoryTokens = Require.positive(maxTokens, "maxTokens");
-            this.tokenCountEstimator = estimator;
-            return this;
-        }
-
-        /**
-         * @param read Agno's {@code read_chat_history}: {@link #attachTo} adds {@code get_chat_history}
-         * @return this builder
-         */
-        public Builder readChatHistory(boolean read) {
-            this.readChatHistory = read;
-            return this;
-        }
-
-        /**
-         * @param read Agno's {@code read_tool_call_history}: {@link #attachTo} adds {@code get_tool_call_history}
-         * @return this builder
-         */
-        public Builder readToolCallHistory(boolean read) {
-            this.readToolCallHistory = read;
-            return this;
-        }
-
-        /**
-         * @param answer whether {@link AgnoChatMemoryProvider#attachTo} sets {@link ToolArgumentErrors#answerToModel()}
-         *     as the service's tool-arguments error handler (default true)
-         * @return this builder
-         */
-        public Builder answerToolArgumentErrors(boolean answer) {
-            this.answerToolArgumentErrors = answer;
-            return this;
-        }
-
-        /**
-         * @param limit how long a call waits for the previous call on its session (default 10 minutes)
-         * @return this builder
-         */
-        public Builder callWaitLimit(Duration limit) {
-            this.callWaitLimit = limit;
+            this.backgroundQueue = queueSize;
             return this;
         }
 
         /**
          * @return the provider
-         * @throws IllegalArgumentException when the storage is missing or a value is invalid
+         * @throws IllegalArgumentException naming the parameter, when the storage is missing or a value is invalid
          */
         public AgnoChatMemoryProvider build() {
             Require.notNull(storage, "storage");
@@ -477,8 +739,34 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
             if (agentId != null) {
                 Require.notBlank(agentId, "agentId");
             }
-            requireWaitLimit(callWaitLimit);
+            Require.positive(numHistoryResponses, "numHistoryResponses");
+            if (numHistoryMessages != null) {
+                Require.positive(numHistoryMessages, "numHistoryMessages");
+            }
+            if (maxToolCallsFromHistory != null) {
+                Require.positive(maxToolCallsFromHistory, "maxToolCallsFromHistory");
+            }
+            if (sessionState != null) {
+                SessionStates.parse(sessionState, "sessionState");
+            }
+            Require.notNull(memoryScope, "memoryScope");
+            if (memoryScope == MemoryScope.AGENT && agentId == null) {
+                throw new IllegalArgumentException("agentId must be set when memoryScope is AGENT");
+            }
+            if (maxHistoryTokens != null) {
+                Require.positive(maxHistoryTokens, "maxTokens");
+                Require.notNull(tokenCountEstimator, "estimator");
+            }
+            requirePositive(callWaitLimit, "callWaitLimit");
+            requirePositive(sessionIdleTime, "sessionIdleTime");
+            Require.positive(maxCachedSessions, "maxCachedSessions");
             Require.notNull(retrieval, "memoryRetrieval");
+            if (numMemories != null) {
+                Require.positive(numMemories, "numMemories");
+            }
+            if (backgroundQueue < 0) {
+                throw new IllegalArgumentException("queueSize must be positive, but is " + backgroundQueue);
+            }
             boolean modelWork = (createUserMemories && updateUserMemoriesAfterRun)
                     || (createSessionSummary && updateSessionSummaryAfterRun) || agenticMemory;
             if (modelWork && memoryModel == null) {
@@ -486,6 +774,13 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
                         + "updated after runs, or agentic memory is enabled");
             }
             return new AgnoChatMemoryProvider(this);
+        }
+
+        private static void requirePositive(Duration value, String name) {
+            Require.notNull(value, name);
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, but is " + value);
+            }
         }
     }
 }

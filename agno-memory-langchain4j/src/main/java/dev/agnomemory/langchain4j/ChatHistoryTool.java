@@ -6,61 +6,61 @@ import dev.agnomemory.core.Message;
 import dev.agnomemory.core.Role;
 import dev.agnomemory.core.Run;
 import dev.agnomemory.core.SessionKey;
-import dev.agnomemory.core.internal.Require;
 import dev.agnomemory.core.storage.MemoryStorage;
-import dev.langchain4j.agent.tool.P;
-import dev.langchain4j.agent.tool.Tool;
-import dev.langchain4j.agent.tool.ToolMemoryId;
+import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.invocation.InvocationContext;
+import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
 import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Agno's {@code get_chat_history} tool: lets the model read the conversation's earlier exchanges from storage,
- * beyond what the history window put in the prompt.
+ * Agno's {@code get_chat_history(num_chats)} tool: lets the model read the conversation's earlier exchanges from
+ * storage, beyond what the history window put in the prompt.
  *
  * <p>Rules:
  * <ul>
- *   <li>It reads only the session of the call's memory id ({@link ToolMemoryId}); no argument can name another
- *       session or user.</li>
+ *   <li>It reads only the session of the call's memory id; no argument can name another session or user.</li>
  *   <li>The answer is a JSON array of messages, oldest first, in user/assistant pairs: for each run its user
  *       message and its final answer, each {@code {"role", "content", "run_id", "created_at"}}. Only completed
- *       runs count: the call in progress and runs cut off by a crash have no answer to pair.</li>
+ *       runs count: the call in progress and runs cut off, failed or cancelled have no answer to pair.</li>
  *   <li>{@code num_chats} is how many of the last pairs; without it, the whole session.</li>
- *   <li>A count below 1 or above 100,000 is answered with an error text for the model; the call goes on. A value
- *       that is not a number gets LangChain4j's argument error text back to the model, likewise.</li>
+ *   <li>A count below 1 or above {@value #MAX_CHATS}, or not a number, is answered to the model as an error; the
+ *       call goes on.</li>
  * </ul>
- * Register it with {@code AiServices.builder(...).tools(provider.chatHistoryTool())}, or let
- * {@link AgnoChatMemoryProvider#attachTo} do it.
  */
-public final class ChatHistoryTool {
+final class ChatHistoryTool implements AgnoTool {
 
+    static final String NAME = "get_chat_history";
     static final int MAX_CHATS = 100_000;
 
     private final MemoryStorage storage;
     private final SessionKeyResolver resolver;
 
-    /**
-     * @param storage where the sessions are
-     * @param resolver how the call's memory id becomes a session
-     */
-    public ChatHistoryTool(MemoryStorage storage, SessionKeyResolver resolver) {
-        this.storage = Require.notNull(storage, "storage");
-        this.resolver = Require.notNull(resolver, "resolver");
+    ChatHistoryTool(MemoryStorage storage, SessionKeyResolver resolver) {
+        this.storage = storage;
+        this.resolver = resolver;
     }
 
-    /**
-     * @param memoryId the call's memory id, filled in by LangChain4j
-     * @param numChats how many of the last exchanges; null for all
-     * @return the exchanges as JSON
-     */
-    @Tool(name = "get_chat_history", value = "Returns the chat history of this conversation between you and the "
-            + "user, as a JSON list of messages, oldest first. Use it when the user refers to something said "
-            + "earlier that is not in the messages you can see.")
-    public String getChatHistory(@ToolMemoryId Object memoryId,
-            @P(name = "num_chats", description = "How many of the most recent user/assistant exchanges to return. "
-                    + "Omit it to get the whole conversation.", required = false) Integer numChats) {
-        int count = HistoryJson.checkCount(numChats, "num_chats", Integer.MAX_VALUE, MAX_CHATS);
-        SessionKey key = resolver.resolve(memoryId);
+    @Override
+    public ToolSpecification specification() {
+        return ToolSpecification.builder().name(NAME)
+                .description("Returns the chat history of this conversation between you and the user, as a JSON "
+                        + "list of messages, oldest first. Use it when the user refers to something said earlier "
+                        + "that is not in the messages you can see.")
+                .parameters(JsonObjectSchema.builder().addIntegerProperty("num_chats", "How many of the most "
+                        + "recent user/assistant exchanges to return. Omit it to get the whole conversation.")
+                        .build())
+                .build();
+    }
+
+    @Override
+    public String run(ToolArguments arguments, InvocationContext context) {
+        int count = arguments.count("num_chats", Integer.MAX_VALUE, MAX_CHATS);
+        return read(resolver.resolve(context.chatMemoryId()), count);
+    }
+
+    /** The answer for the session, {@code count} pairs ({@code Integer.MAX_VALUE} for all). */
+    String read(SessionKey key, int count) {
         Stream<Run> runs = count == Integer.MAX_VALUE ? storage.runs(key).filter(Run::completed)
                 : storage.lastCompletedRuns(key, count).stream();
         ArrayNode out = HistoryJson.array();
@@ -69,7 +69,7 @@ public final class ChatHistoryTool {
     }
 
     private static void addPair(ArrayNode out, Run run) {
-        List<Message> messages = run.messages();
+        List<Message> messages = StoredMessages.effective(run.messages());
         messages.stream().filter(m -> m.role() == Role.USER && !m.content().isEmpty()).findFirst()
                 .ifPresent(m -> add(out, "user", m, run));
         for (int i = messages.size() - 1; i >= 0; i--) {

@@ -23,23 +23,4 @@ final class HistoryJson {
             throw new IllegalStateException("Cannot write history as JSON", e);
         }
     }
-
-    /**
-     * Checks a count the model passed to a tool, so a bad value gets a clear error text back to the model (as
-     * the tool's error result) and the user's call goes on.
-     */
-    static int checkCount(Integer value, String name, int whenMissing, int max) {
-        if (value == null) {
-            return whenMissing;
-        }
-        if (value <= 0) {
-            throw new IllegalArgumentException(name + " must be a whole number of at least 1, but was " + value
-                    + ". Call the tool again with a positive number, or without " + name + ".");
-        }
-        if (value > max) {
-            throw new IllegalArgumentException(name + " must be at most " + max + ", but was " + value
-                    + ". Call the tool again with a smaller number, or without " + name + ".");
-        }
-        return value;
-    }
 }

@@ -1,6 +1,7 @@
 package dev.agnomemory.langchain4j;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agnomemory.core.MemoryChangeCause;
 import dev.agnomemory.core.UserMemory;
 import dev.agnomemory.core.internal.Require;
 import dev.agnomemory.core.storage.MemoryStorage;
@@ -35,7 +36,12 @@ import org.slf4j.LoggerFactory;
  *       failing operation is skipped (and listed in {@link MemoryUpdate#rejected()}); the others apply.</li>
  *   <li>Output that is not usable JSON even after one repair request changes nothing and is reported as a
  *       {@link MalformedModelOutputException}.</li>
- *   <li>Only the given user's memories are ever read or changed.</li>
+ *   <li>Only the given user's memories are ever read or changed; scoped to an agent ({@link Builder#agentId}),
+ *       only the user's memories of that agent.</li>
+ *   <li>The work for one user is serialized, across all managers of the process on the same storage, so two runs
+ *       for one user never decide against a stale list (one could bring back a memory the other deleted).</li>
+ *   <li>Every change is recorded in the memory's history ({@code MemoryStorage.memoryHistory}) with its cause: the
+ *       memory model after a run, the agentic tool, or (for the public methods here) the application.</li>
  * </ul>
  */
 public final class MemoryManager {
@@ -77,12 +83,15 @@ public final class MemoryManager {
     private final MemoryStorage storage;
     private final int maxMemoriesShown;
     private final Consumer<MemoryUpdate> onChange;
+    /** The agent the memories are scoped to, or null for all of the user's memories. */
+    private final String agentId;
 
     private MemoryManager(Builder b) {
         this.model = b.model;
         this.storage = b.storage;
         this.maxMemoriesShown = b.maxMemoriesShown;
         this.onChange = b.onChange;
+        this.agentId = b.agentId;
     }
 
     /** @return a builder */
@@ -91,7 +100,8 @@ public final class MemoryManager {
     }
 
     /**
-     * Lets the model update the user's memories from what the user said in a run.
+     * Lets the model update the user's memories from what the user said; the changes are recorded as the
+     * application's.
      *
      * @param userId the user
      * @param userMessage what the user said
@@ -99,14 +109,39 @@ public final class MemoryManager {
      * @throws MalformedModelOutputException when the model's answer is unusable (nothing changed)
      */
     public MemoryUpdate updateFromMessage(String userId, String userMessage) {
-        Require.notBlank(userId, "userId");
         Require.notNull(userMessage, "userMessage");
-        return run(userId, "The user said:\n<user_message>\n" + userMessage + "\n</user_message>");
+        return updateFromMessages(userId, List.of(userMessage), MemoryChangeCause.application());
     }
 
     /**
-     * Carries out a memory task the assistant chose (Agno's agentic memory), for example "remember that the user
-     * is vegetarian" or "forget where the user works".
+     * Lets the model update the user's memories from what the user said in one or more runs, oldest first.
+     *
+     * @param userId the user
+     * @param userMessages what the user said, not empty
+     * @param cause what the changes are recorded as
+     * @return what changed
+     */
+    MemoryUpdate updateFromMessages(String userId, List<String> userMessages, MemoryChangeCause cause) {
+        Require.notBlank(userId, "userId");
+        Require.notNull(userMessages, "userMessages");
+        if (userMessages.isEmpty()) {
+            throw new IllegalArgumentException("userMessages must not be empty");
+        }
+        StringBuilder input = new StringBuilder();
+        if (userMessages.size() == 1) {
+            input.append("The user said:\n<user_message>\n").append(userMessages.get(0)).append("\n</user_message>");
+        } else {
+            input.append("The user said, in separate messages, oldest first:");
+            for (String m : userMessages) {
+                input.append("\n<user_message>\n").append(m).append("\n</user_message>");
+            }
+        }
+        return run(userId, input.toString(), cause);
+    }
+
+    /**
+     * Carries out a memory task (Agno's agentic memory), for example "remember that the user is vegetarian" or
+     * "forget where the user works"; the changes are recorded as the application's.
      *
      * @param userId the user
      * @param task what to do, in words
@@ -114,13 +149,21 @@ public final class MemoryManager {
      * @throws MalformedModelOutputException when the model's answer is unusable (nothing changed)
      */
     public MemoryUpdate runTask(String userId, String task) {
-        Require.notBlank(userId, "userId");
-        Require.notBlank(task, "task");
-        return run(userId, "Carry out this memory task for the user:\n<task>\n" + task + "\n</task>");
+        return runTask(userId, task, MemoryChangeCause.application());
     }
 
-    private MemoryUpdate run(String userId, String input) {
-        List<UserMemory> existing = storage.memories(userId);
+    MemoryUpdate runTask(String userId, String task, MemoryChangeCause cause) {
+        Require.notBlank(userId, "userId");
+        Require.notBlank(task, "task");
+        return run(userId, "Carry out this memory task for the user:\n<task>\n" + task + "\n</task>", cause);
+    }
+
+    private MemoryUpdate run(String userId, String input, MemoryChangeCause cause) {
+        return UserLocks.withUser(storage, userId, () -> runLocked(userId, input, cause));
+    }
+
+    private MemoryUpdate runLocked(String userId, String input, MemoryChangeCause cause) {
+        List<UserMemory> existing = storage.memories(userId).stream().filter(this::inScope).toList();
         List<UserMemory> shown = existing.stream()
                 .sorted(Comparator.comparing(UserMemory::updatedAt).reversed()).limit(maxMemoriesShown).toList();
         StringBuilder prompt = new StringBuilder("Existing memories:\n<existing_memories>\n");
@@ -132,9 +175,10 @@ public final class MemoryManager {
         }
         prompt.append("</existing_memories>\n\n").append(input);
         List<JsonNode> operations = OUTPUT.ask(model, SYSTEM_PROMPT, prompt.toString());
-        MemoryUpdate update = apply(userId, shown, operations);
+        MemoryUpdate update = apply(userId, shown, operations, cause);
         if (!update.rejected().isEmpty()) {
-            log.warn("Skipped memory operations for user {}: {}", userId, update.rejected());
+            log.warn("Skipped {} memory operation(s) the model asked for user {}: {}", update.rejected().size(),
+                    userId, update.rejected());
         }
         if (!update.isEmpty()) {
             onChange.accept(update);
@@ -142,7 +186,8 @@ public final class MemoryManager {
         return update;
     }
 
-    private MemoryUpdate apply(String userId, List<UserMemory> shown, List<JsonNode> operations) {
+    private MemoryUpdate apply(String userId, List<UserMemory> shown, List<JsonNode> operations,
+            MemoryChangeCause cause) {
         Map<String, UserMemory> byId = new HashMap<>();
         shown.forEach(m -> byId.put(m.memoryId(), m));
         List<UserMemory> added = new ArrayList<>();
@@ -154,20 +199,21 @@ public final class MemoryManager {
                 String action = op.path("action").asText();
                 switch (action) {
                     case "add" -> {
-                        UserMemory m = UserMemory.create(userId, memoryText(op), topics(op), null);
-                        storage.saveMemory(m);
+                        UserMemory m = UserMemory.create(userId, memoryText(op), topics(op), null)
+                                .withAgentId(agentId);
+                        storage.saveMemory(m, cause);
                         added.add(m);
                     }
                     case "update" -> {
                         UserMemory current = existing(byId, op);
                         UserMemory m = current.withMemory(memoryText(op), topics(op));
-                        storage.saveMemory(m);
+                        storage.saveMemory(m, cause);
                         byId.put(m.memoryId(), m);
                         updated.add(m);
                     }
                     case "delete" -> {
                         UserMemory current = existing(byId, op);
-                        if (storage.deleteMemory(userId, current.memoryId())) {
+                        if (storage.deleteMemory(userId, current.memoryId(), cause)) {
                             byId.remove(current.memoryId());
                             deleted.add(current);
                         }
@@ -179,6 +225,10 @@ public final class MemoryManager {
             }
         }
         return new MemoryUpdate(added, updated, deleted, rejected);
+    }
+
+    private boolean inScope(UserMemory memory) {
+        return agentId == null || memory.agentId().filter(agentId::equals).isPresent();
     }
 
     private static UserMemory existing(Map<String, UserMemory> byId, JsonNode op) {
@@ -248,8 +298,20 @@ public final class MemoryManager {
         private MemoryStorage storage;
         private int maxMemoriesShown = 200;
         private Consumer<MemoryUpdate> onChange = update -> { };
+        private String agentId;
 
         private Builder() {
+        }
+
+        /**
+         * @param agentId scopes the memories to this agent ({@link MemoryScope#AGENT}): only the user's memories
+         *     made by this agent are shown and changed, and new ones carry it; null (default) for all of the user's
+         *     memories
+         * @return this builder
+         */
+        public Builder agentId(String agentId) {
+            this.agentId = agentId;
+            return this;
         }
 
         /**
@@ -294,6 +356,9 @@ public final class MemoryManager {
             Require.notNull(storage, "storage");
             Require.positive(maxMemoriesShown, "maxMemoriesShown");
             Require.notNull(onChange, "onChange");
+            if (agentId != null) {
+                Require.notBlank(agentId, "agentId");
+            }
             return new MemoryManager(this);
         }
     }

@@ -94,8 +94,7 @@ public final class SessionSummarizer {
             return Optional.empty();
         }
         // Only the runs after the summary are read: O(new runs), not O(session).
-        List<Run> newRuns = storage.lastRuns(key, (int) Math.min(pending, Integer.MAX_VALUE)).stream()
-                .filter(Run::completed).toList();
+        List<Run> newRuns = RunsAfter.read(storage, key, covered, pending).stream().filter(Run::completed).toList();
         SessionSummary result = current;
         for (int from = 0; from < newRuns.size(); from += maxRunsPerCall) {
             List<Run> chunk = newRuns.subList(from, Math.min(newRuns.size(), from + maxRunsPerCall));

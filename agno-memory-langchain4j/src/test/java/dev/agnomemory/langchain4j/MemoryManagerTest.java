@@ -5,36 +5,30 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.agnomemory.core.UserMemory;
 import dev.agnomemory.core.storage.mapdb.MapDbStorage;
+import dev.agnomemory.langchain4j.testing.TempStorage;
 import dev.agnomemory.langchain4j.testing.ScriptedChatModel;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ResponseFormatType;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The memory manager with scripted models, on a real store file. */
 class MemoryManagerTest {
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempStorage temp = new TempStorage();
 
     private MapDbStorage storage;
 
     @BeforeEach
     void open() {
-        storage = MapDbStorage.open(dir.resolve("m.db"));
-    }
-
-    @AfterEach
-    void close() {
-        storage.close();
+        storage = temp.storage();
     }
 
     private MemoryManager manager(ScriptedChatModel model) {
@@ -157,11 +151,30 @@ class MemoryManagerTest {
             return "{\"worth_remembering\": true, \"operations\": [{\"action\": \"delete\", \"memory_id\": \""
                     + alices.memoryId() + "\"}]}";
         });
-        UserMemoryTool tool = new UserMemoryTool(manager(model), SessionKeyResolver.withDefaultUser("alice"));
-        assertThat(tool.updateUserMemory("any-session", "Forget where the user lives")).contains("Deleted");
+        ToolRunner tool = new ToolRunner(new UserMemoryTool(manager(model),
+                SessionKeyResolver.withDefaultUser("alice")));
+        java.util.UUID run = java.util.UUID.randomUUID();
+        dev.langchain4j.service.tool.ToolExecutionResult done = tool.executeWithContext(
+                call("{\"task\": \"Forget where the user lives\"}"),
+                dev.langchain4j.invocation.InvocationContext.builder().chatMemoryId("any-session").invocationId(run)
+                        .build());
+        assertThat(done.isError()).isFalse();
+        assertThat(done.resultText()).contains("Deleted");
         assertThat(storage.memories("alice")).isEmpty();
         assertThat(storage.memories("bob")).containsExactly(bobs);
-        assertThatThrownBy(() -> tool.updateUserMemory("s", " ")).hasMessageContaining("task");
+        assertThat(storage.memoryHistory("alice", alices.memoryId())).last().satisfies(change -> {
+            assertThat(change.kind()).isEqualTo(dev.agnomemory.core.MemoryChange.Kind.DELETED);
+            assertThat(change.cause()).isEqualTo(dev.agnomemory.core.MemoryChangeCause.agenticTool("any-session",
+                    run.toString()));
+        });
+        String blank = tool.execute(call("{\"task\": \" \"}"), "s");
+        assertThat(blank).isEqualTo("task is required and must be a non-empty text, but was \" \". Call "
+                + "update_user_memory again with task.");
+    }
+
+    private static dev.langchain4j.agent.tool.ToolExecutionRequest call(String arguments) {
+        return dev.langchain4j.agent.tool.ToolExecutionRequest.builder().id("c").name("update_user_memory")
+                .arguments(arguments).build();
     }
 
     @Test

@@ -7,37 +7,31 @@ import dev.agnomemory.core.Message;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.SessionSummary;
 import dev.agnomemory.core.storage.mapdb.MapDbStorage;
+import dev.agnomemory.langchain4j.testing.TempStorage;
 import dev.agnomemory.langchain4j.testing.ScriptedChatModel;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.request.ChatRequest;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The incremental summarizer with a scripted model, on a real store file. */
 class SessionSummarizerTest {
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempStorage temp = new TempStorage();
 
     private MapDbStorage storage;
     private static final SessionKey KEY = SessionKey.of("alice", "s1");
 
     @BeforeEach
     void open() {
-        storage = MapDbStorage.open(dir.resolve("m.db"));
+        storage = temp.storage();
         storage.getOrCreateSession(KEY, null);
-    }
-
-    @AfterEach
-    void close() {
-        storage.close();
     }
 
     private void addRun(int i) {

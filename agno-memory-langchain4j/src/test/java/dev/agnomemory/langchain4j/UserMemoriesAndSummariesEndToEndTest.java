@@ -7,16 +7,15 @@ import dev.agnomemory.core.UserMemory;
 import dev.agnomemory.core.storage.mapdb.MapDbStorage;
 import dev.agnomemory.langchain4j.testing.RecordedRequest;
 import dev.agnomemory.langchain4j.testing.ScriptedChatModel;
+import dev.agnomemory.langchain4j.testing.ScriptedOpenAi;
 import dev.agnomemory.langchain4j.testing.ScriptedOpenAiServer;
+import dev.agnomemory.langchain4j.testing.TempStorage;
 import dev.agnomemory.langchain4j.testing.ToolCallSpec;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.model.chat.request.ChatRequest;
-import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.MemoryId;
 import dev.langchain4j.service.UserMessage;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -24,7 +23,7 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * User memories and session summaries through a real AiServices call: the agent model is the real
@@ -41,6 +40,8 @@ class UserMemoriesAndSummariesEndToEndTest {
     static final class MemoryModel {
         final Deque<String> memoryAnswers = new ArrayDeque<>();
         final Deque<String> summaryAnswers = new ArrayDeque<>();
+        /** When set, answers every memory request from the request's text instead of the queue. */
+        volatile java.util.function.Function<String, String> memoryFunction;
         final ScriptedChatModel model = new ScriptedChatModel(false);
 
         MemoryModel() {
@@ -51,6 +52,10 @@ class UserMemoriesAndSummariesEndToEndTest {
 
         private String answer(ChatRequest request) {
             String system = ((SystemMessage) request.messages().get(0)).text();
+            if (!system.contains("running summary") && memoryFunction != null) {
+                return memoryFunction.apply(((dev.langchain4j.data.message.UserMessage) request.messages()
+                        .get(request.messages().size() - 1)).singleText());
+            }
             Deque<String> queue = system.contains("running summary") ? summaryAnswers : memoryAnswers;
             String next = queue.poll();
             if (next == null) {
@@ -68,8 +73,10 @@ class UserMemoriesAndSummariesEndToEndTest {
     private static final SessionKey ALICE_2 = SessionKey.of("alice", "s2");
     private static final SessionKey BOB_1 = SessionKey.of("bob", "s1");
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempStorage temp = new TempStorage();
+    @RegisterExtension
+    final ScriptedOpenAi openAi = new ScriptedOpenAi();
 
     private ScriptedOpenAiServer server;
     private MapDbStorage storage;
@@ -79,8 +86,8 @@ class UserMemoriesAndSummariesEndToEndTest {
 
     @BeforeEach
     void start() {
-        server = ScriptedOpenAiServer.start();
-        storage = MapDbStorage.open(dir.resolve("agent.db"));
+        server = openAi.server();
+        storage = temp.storage();
         memoryModel = new MemoryModel();
     }
 
@@ -89,8 +96,6 @@ class UserMemoriesAndSummariesEndToEndTest {
         if (provider != null) {
             provider.close();
         }
-        storage.close();
-        server.close();
     }
 
     private void build(Consumer<AgnoChatMemoryProvider.Builder> options) {
@@ -98,9 +103,7 @@ class UserMemoriesAndSummariesEndToEndTest {
                 .memoryModel(memoryModel.model);
         options.accept(b);
         provider = b.build();
-        OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(server.baseUrl()).apiKey("k").modelName("m")
-                .maxRetries(0).timeout(Duration.ofSeconds(20)).build();
-        assistant = provider.attachTo(AiServices.builder(Assistant.class)).chatModel(model).build();
+        assistant = provider.attachTo(AiServices.builder(Assistant.class)).chatModel(openAi.chatModel()).build();
     }
 
     private String chat(SessionKey key, String message) {
@@ -197,9 +200,15 @@ class UserMemoriesAndSummariesEndToEndTest {
     @Test
     void backgroundWorkDoesNotDelayTheReplyAndCloseFinishesIt() {
         build(b -> b.createUserMemories(true).afterRunInBackground(16));
-        for (int i = 0; i < 5; i++) {
-            memoryModel.memoryAnswers.add(add("Fact " + i + ".", "facts"));
-        }
+        // One fact per user message the memory model is shown (the worker may fold several runs into one request).
+        memoryModel.memoryFunction = said -> {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("fact (\\d)").matcher(said);
+            List<String> ops = new java.util.ArrayList<>();
+            while (m.find()) {
+                ops.add("{\"action\": \"add\", \"memory\": \"Fact " + m.group(1) + ".\", \"topics\": []}");
+            }
+            return "{\"worth_remembering\": true, \"operations\": [" + String.join(", ", ops) + "]}";
+        };
         for (int i = 0; i < 5; i++) {
             chat(ALICE_1, "fact " + i);
         }

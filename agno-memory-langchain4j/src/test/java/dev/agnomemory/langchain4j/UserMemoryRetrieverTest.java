@@ -5,12 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.agnomemory.core.UserMemory;
 import dev.agnomemory.core.storage.mapdb.MapDbStorage;
-import dev.langchain4j.data.embedding.Embedding;
-import dev.langchain4j.data.segment.TextSegment;
-import dev.langchain4j.model.embedding.EmbeddingModel;
+import dev.agnomemory.langchain4j.testing.EmbeddingModels;
+import dev.agnomemory.langchain4j.testing.EmbeddingModels.CountingEmbeddingModel;
+import dev.agnomemory.langchain4j.testing.EmbeddingModels.HashEmbeddingModel;
+import dev.agnomemory.langchain4j.testing.TempStorage;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
-import dev.langchain4j.model.output.Response;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,41 +20,25 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class UserMemoryRetrieverTest {
 
     private static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
     private static final String MINILM = "all-minilm-l6-v2";
 
-    /** The real in-process model; loading it is the expensive part, so all tests share it. */
-    private static EmbeddingModel miniLm;
-
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempStorage temp = new TempStorage();
 
     private MapDbStorage storage;
     private CountingEmbeddingModel counting;
 
-    @BeforeAll
-    static void loadModel() {
-        miniLm = new AllMiniLmL6V2EmbeddingModel();
-    }
-
     @BeforeEach
     void openStorage() {
-        storage = MapDbStorage.open(dir.resolve("memories.db"));
-        counting = new CountingEmbeddingModel(miniLm);
-    }
-
-    @AfterEach
-    void closeStorage() {
-        storage.close();
+        storage = temp.storage();
+        counting = new CountingEmbeddingModel(EmbeddingModels.miniLm());
     }
 
     // ---- (a) semantic ranking among 200 memories ----
@@ -116,8 +99,7 @@ class UserMemoryRetrieverTest {
         assertThat(storage.memoryEmbeddings("emma")).hasSize(30)
                 .allSatisfy(e -> assertThat(e.model()).isEqualTo(MINILM));
 
-        storage.close();
-        storage = MapDbStorage.open(dir.resolve("memories.db"));
+        storage = temp.reopen();
         counting.reset();
         UserMemoryRetriever second = semantic(5);
 
@@ -185,8 +167,7 @@ class UserMemoryRetrieverTest {
         // Edited in storage only, then a restart: only that memory is re-embedded.
         UserMemory again = edited.withMemory("Emma's parents look after her golden retriever.", List.of("pets"));
         storage.saveMemory(again);
-        storage.close();
-        storage = MapDbStorage.open(dir.resolve("memories.db"));
+        storage = temp.reopen();
         counting.reset();
         semantic(3).retrieve("emma", "dog");
         assertThat(counting.texts()).containsExactly("dog", again.memory());
@@ -430,31 +411,5 @@ class UserMemoryRetrieverTest {
     private static UserMemory memory(String userId, int seconds, String text) {
         Instant at = T0.plusSeconds(seconds);
         return new UserMemory(userId + "-m" + seconds, userId, text, List.of(), null, at, at);
-    }
-
-    /** A cheap deterministic model: a pseudo-random 64-dimensional vector per text. */
-    static final class HashEmbeddingModel implements EmbeddingModel {
-        private final String name;
-
-        HashEmbeddingModel(String name) {
-            this.name = name;
-        }
-
-        @Override
-        public Response<List<Embedding>> embedAll(List<TextSegment> segments) {
-            return Response.from(segments.stream().map(s -> {
-                Random random = new Random(s.text().hashCode());
-                float[] v = new float[64];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = (float) random.nextGaussian();
-                }
-                return Embedding.from(v);
-            }).collect(Collectors.toList()));
-        }
-
-        @Override
-        public String modelName() {
-            return name;
-        }
     }
 }

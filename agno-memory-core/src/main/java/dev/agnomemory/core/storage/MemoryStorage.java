@@ -59,6 +59,10 @@ import java.util.stream.Stream;
  *   <li><b>Memories.</b> Every save and delete of a user memory is recorded in its history
  *       ({@link #memoryHistory}); {@link #deleteMemories} deletes a user's memories, their embeddings and their
  *       history.</li>
+ *   <li><b>Turns.</b> {@link #turns()} offers one turn per session, shared by everyone who uses the same store (every
+ *       process, for a server database), with the rules of {@link SessionTurns}: writes through a turn's
+ *       {@link SessionTurn#storage()} carry its epoch and are refused with {@link StaleTurnException} once it is
+ *       stale; writes through the storage itself are not fenced.</li>
  *   <li><b>Threads.</b> Implementations are thread-safe. After {@link #close()}, every call throws
  *       {@link IllegalStateException}.</li>
  * </ul>
@@ -379,7 +383,20 @@ public interface MemoryStorage extends AutoCloseable {
      */
     List<MemoryEmbedding> memoryEmbeddings(String userId);
 
-    /** Closes the storage; later calls fail with {@link IllegalStateException}. Closing twice does nothing. */
+    // ---- turns ----
+
+    /**
+     * The turns of this store's sessions: what lets calls on one session take turns across threads and processes,
+     * with fenced writes. See {@link SessionTurns} for the rules.
+     *
+     * @return the turns, the same object on every call
+     */
+    SessionTurns turns();
+
+    /**
+     * Closes the storage; later calls fail with {@link IllegalStateException}. Turns it holds are released and
+     * waits for turns end. Closing twice does nothing.
+     */
     @Override
     void close();
 }

@@ -763,7 +763,28 @@ public abstract class MemoryStorageContractTest {
         assertThatThrownBy(() -> storage.getOrCreateSession(ALICE_1, null)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("closed");
         assertThatThrownBy(() -> storage.memories("alice")).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> storage.turns()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
         storage = null;
+    }
+
+    // ---- turns (their full rules: SessionTurnsContractTest) ----
+
+    @Test
+    void turnsAreOfferedAndWritesThroughATurnAreFenced() throws Exception {
+        SessionTurns turns = storage.turns();
+        assertThat(storage.turns()).isSameAs(turns);
+        SessionTurn turn = turns.acquire(ALICE_1, java.time.Duration.ZERO);
+        MemoryStorage writes = turn.storage();
+        writes.getOrCreateSession(ALICE_1, "agent");
+        writes.appendMessage(ALICE_1, "r1", Message.user("q"));
+        writes.completeRun(ALICE_1, "r1");
+        turn.close();
+        assertThatThrownBy(() -> writes.appendMessage(ALICE_1, "r2", Message.user("late")))
+                .isInstanceOf(StaleTurnException.class);
+        storage.appendMessage(ALICE_1, "r2", Message.user("not fenced")); // the storage itself: no turn needed
+        assertThat(storage.lastRuns(ALICE_1, 5)).extracting(Run::runId).containsExactly("r1", "r2");
+        turns.acquire(ALICE_1, java.time.Duration.ZERO).close();
     }
 
     // ---- concurrency ----

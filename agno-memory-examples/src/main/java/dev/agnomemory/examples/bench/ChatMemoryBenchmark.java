@@ -22,10 +22,13 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * {@code messages()} of the run-aware {@link AgnoChatMemory} (history window of 3 runs, on a MapDB store whose
- * session already holds N runs of 4 messages) next to LangChain4j's {@link MessageWindowChatMemory} over
- * {@link InMemoryChatMemoryStore} holding the same window (the system message and the last 12 messages).
- * Both are measured in the same rounds, interleaved, so the ratio is a same-moment comparison.
+ * {@code messages()} of the run-aware {@link AgnoChatMemory} inside a call (history window of 3 runs, on a MapDB
+ * store whose session already holds N runs of 4 messages, and the call's user message) next to LangChain4j's
+ * {@link MessageWindowChatMemory} over {@link InMemoryChatMemoryStore} holding the same window (the system message,
+ * the last 12 messages and the user message). Both are measured in the same rounds, interleaved, so the ratio is a
+ * same-moment comparison. Then what each call adds at its start: the O(1) check of the session's version in
+ * storage, next to reloading the window (what a memory without the check would have to do to see other writers).
+ * Then {@link SessionHeapBenchmark}.
  *
  * <p>Run: {@code ./mvnw -B -q -Pbench -pl agno-memory-examples -am verify -DskipTests} (it runs after the storage
  * benchmark), or quick: add {@code -Dbench.quick=true}.
@@ -50,6 +53,7 @@ public final class ChatMemoryBenchmark {
         Path dir = Files.createTempDirectory(base, "chat-memory-bench");
         TextPool texts = new TextPool(7, 512);
         List<String[]> rows = new ArrayList<>();
+        List<String[]> checkRows = new ArrayList<>();
         try {
             for (int size : SIZES) {
                 Path file = dir.resolve("s" + size + ".db");
@@ -60,6 +64,7 @@ public final class ChatMemoryBenchmark {
                                 .numHistoryResponses(WINDOW_RUNS).build()) {
                     AgnoChatMemory agno = provider.get(key);
                     agno.add(SystemMessage.from("You are a benchmark assistant."));
+                    agno.add(UserMessage.from("The question of the call in progress?")); // inside a call
                     long coldStart = System.nanoTime();
                     int window = agno.messages().size();
                     long cold = System.nanoTime() - coldStart;
@@ -85,14 +90,31 @@ public final class ChatMemoryBenchmark {
                             String.format("%.2f", agnoTimes.median() / 1_000), String.format("%.2f",
                                     refTimes.median() / 1_000), String.format("%.2f", ratios.median()),
                             String.format("%.1f", cold / 1_000_000.0)});
+                    Samples check = new Samples();
+                    Samples reload = new Samples();
+                    Samples checkRatios = new Samples();
+                    int checks = quick ? 2_000 : 10_000;
+                    for (int r = 0; r < rounds + warmUp; r++) {
+                        double c = perCall(() -> (int) storage.sessionVersion(key).orElse(0), checks);
+                        double l = perCall(() -> storage.lastCompletedRuns(key, WINDOW_RUNS).size()
+                                + storage.session(key).map(x -> x.data().size()).orElse(0), checks / 10);
+                        if (r >= warmUp) {
+                            check.add(c);
+                            reload.add(l);
+                            checkRatios.add(c / l);
+                        }
+                    }
+                    checkRows.add(new String[] {String.format("%,d", size), String.format("%.2f",
+                            check.median() / 1_000), String.format("%.2f", reload.median() / 1_000),
+                            String.format("%.3f", checkRatios.median())});
                 }
             }
         } finally {
             deleteTree(dir);
         }
         System.out.println();
-        System.out.println("messages(): AgnoChatMemory (3 runs of history) vs MessageWindowChatMemory over "
-                + "InMemoryChatMemoryStore, same window");
+        System.out.println("messages() inside a call: AgnoChatMemory (3 runs of history) vs MessageWindowChatMemory "
+                + "over InMemoryChatMemoryStore, same window");
         System.out.printf("%-14s %-8s %-16s %-18s %-10s %-20s%n", "session runs", "window", "agno µs/call",
                 "in-memory µs/call", "ratio", "first call (load) ms");
         for (String[] row : rows) {
@@ -104,6 +126,32 @@ public final class ChatMemoryBenchmark {
                 worst <= 2.0 ? "PASS" : "FAIL");
         System.out.printf("target: flat in session length: 10,000 runs / 10 runs = %.2f -> %s%n", flat,
                 flat <= 1.5 ? "PASS" : "FAIL");
+
+        System.out.println();
+        System.out.println("At the start of each call: the session's version (O(1)) vs reloading the window");
+        System.out.printf("%-14s %-22s %-28s %-10s%n", "session runs", "version check µs", "reload (last 3 runs) µs",
+                "ratio");
+        for (String[] row : checkRows) {
+            System.out.printf("%-14s %-22s %-28s %-10s%n", (Object[]) row);
+        }
+        double checkFlat = Double.parseDouble(checkRows.get(2)[1]) / Double.parseDouble(checkRows.get(0)[1]);
+        System.out.printf("%ntarget: the check is flat in session length: 10,000 runs / 10 runs = %.2f -> %s%n",
+                checkFlat, checkFlat <= 1.5 ? "PASS" : "FAIL");
+
+        SessionHeapBenchmark.main(args);
+    }
+
+    private static double perCall(java.util.function.IntSupplier call, int calls) {
+        long sink = 0;
+        long start = System.nanoTime();
+        for (int i = 0; i < calls; i++) {
+            sink += call.getAsInt();
+        }
+        long elapsed = System.nanoTime() - start;
+        if (sink == 42) {
+            System.out.print("");
+        }
+        return (double) elapsed / calls;
     }
 
     private static double perCall(ChatMemory memory, int calls) {

@@ -407,7 +407,7 @@ public final class StorageBenchmark {
         return List.of(label, ratio(value), target, pass ? "PASS" : "FAIL");
     }
 
-    private static String table(List<String> header, List<List<String>> rows) {
+    static String table(List<String> header, List<List<String>> rows) {
         int[] w = new int[header.size()];
         for (int i = 0; i < w.length; i++) {
             w[i] = header.get(i).length();
@@ -461,7 +461,7 @@ public final class StorageBenchmark {
         return String.format(Locale.ROOT, "%,.0f .. %,.0f", s.percentile(0), s.percentile(100));
     }
 
-    private static String ratio(double r) {
+    static String ratio(double r) {
         return r >= 10 ? String.format(Locale.ROOT, "%,.0fx", r) : String.format(Locale.ROOT, "%.2fx", r);
     }
 

@@ -99,6 +99,30 @@ final class Arguments {
         return Optional.ofNullable(options.get(name));
     }
 
+    /**
+     * @param name the option
+     * @param defaultValue its value when not given
+     * @param min the smallest allowed value
+     * @return the option's value as a number
+     * @throws InspectorException (usage) when it is not a whole number of at least {@code min}
+     */
+    int intOption(String name, int defaultValue, int min) {
+        Optional<String> text = option(name);
+        if (text.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            int value = Integer.parseInt(text.get().strip());
+            if (value >= min) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw InspectorException.usage("--" + name + " must be a whole number of at least " + min + ", not "
+                + Display.oneLine(text.get()));
+    }
+
     /** @return whether the flag was given */
     boolean flag(String name) {
         return flags.contains(name);

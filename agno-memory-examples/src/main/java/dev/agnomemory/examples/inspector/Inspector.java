@@ -15,12 +15,21 @@ import java.util.Set;
  * database. Works offline on any store, and never creates one.
  *
  * <pre>
- * Inspector &lt;store-file&gt; sessions [--user U] [--agent A]
- * Inspector &lt;store-file&gt; show &lt;user&gt; &lt;session&gt; [--full]
+ * Inspector &lt;store-file&gt; sessions [--user U] [--agent A] [--offset N] [--limit N] [--json]
+ * Inspector &lt;store-file&gt; show &lt;user&gt; &lt;session&gt; [--full] [--json]
  * Inspector &lt;store-file&gt; export &lt;user&gt; &lt;session&gt; [--out FILE]
+ * Inspector &lt;store-file&gt; state &lt;user&gt; &lt;session&gt;
+ * Inspector &lt;store-file&gt; rename &lt;user&gt; &lt;session&gt; &lt;name&gt;
  * Inspector &lt;store-file&gt; delete &lt;user&gt; &lt;session&gt; --yes
+ * Inspector &lt;store-file&gt; memories &lt;user&gt; [--offset N] [--limit N] [--json] [--full]
+ * Inspector &lt;store-file&gt; memory-history &lt;user&gt; &lt;memory-id&gt; [--json] [--full]
+ * Inspector &lt;store-file&gt; delete-memories &lt;user&gt; --yes
  * Inspector help
  * </pre>
+ *
+ * <p>Listings show {@value Listing#DEFAULT_LIMIT} rows at a time and say how to see the next page; table cells
+ * are one line, escaped where a character could disturb the terminal, lined up by terminal columns, and cut at
+ * {@value TextTable#CELL_LIMIT} columns unless {@code --full} is given.
  *
  * <p>Exit codes: {@value #EXIT_OK} success; {@value #EXIT_PROBLEM} bad usage, no store, store open elsewhere,
  * not a store, unknown session, or a delete without {@code --yes}; {@value #EXIT_FAILED} an operation that
@@ -49,8 +58,9 @@ public final class Inspector {
     public Inspector(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;
-        for (Command c : List.of(new SessionsCommand(), new ShowCommand(), new ExportCommand(),
-                new DeleteCommand())) {
+        for (Command c : List.of(new SessionsCommand(), new ShowCommand(), new ExportCommand(), new StateCommand(),
+                new RenameCommand(), new DeleteCommand(), new MemoriesCommand(), new MemoryHistoryCommand(),
+                new DeleteMemoriesCommand())) {
             commands.put(c.spec().name(), c);
         }
     }

@@ -35,7 +35,12 @@ final class Sessions {
 
     /** @return for example {@code 1 run} or {@code 2 runs} */
     static String count(long n, String noun) {
-        return n + " " + noun + (n == 1 ? "" : "s");
+        return count(n, noun, noun + "s");
+    }
+
+    /** @return for example {@code 1 memory} or {@code 2 memories} */
+    static String count(long n, String one, String many) {
+        return n + " " + (n == 1 ? one : many);
     }
 
     /** @return for example {@code s1 of user alice} */

@@ -4,17 +4,27 @@ import dev.agnomemory.core.Session;
 import dev.agnomemory.core.storage.MemoryStorage;
 import dev.agnomemory.core.storage.SessionFilter;
 import java.io.PrintStream;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-/** {@code sessions [--user U] [--agent A]}: the stored sessions, most recently updated first. */
+/**
+ * {@code sessions [--user U] [--agent A] [--offset N] [--limit N] [--json]}: the stored sessions, most recently
+ * updated first, one page at a time.
+ */
 final class SessionsCommand implements Command {
 
-    private static final CommandSpec SPEC = new CommandSpec("sessions", List.of(),
-            Map.of("user", "USER", "agent", "AGENT"), Set.of(),
+    private static final CommandSpec SPEC = new CommandSpec("sessions", List.of(), options(), Set.of("json"),
             "list sessions, most recently updated first");
+
+    private static Map<String, String> options() {
+        Map<String, String> options = new HashMap<>(Listing.OPTIONS);
+        options.put("user", "USER");
+        options.put("agent", "AGENT");
+        return options;
+    }
 
     @Override
     public CommandSpec spec() {
@@ -25,19 +35,39 @@ final class SessionsCommand implements Command {
     public int run(MemoryStorage storage, Arguments args, PrintStream out) {
         Optional<String> user = args.option("user");
         Optional<String> agent = args.option("agent");
-        List<Session> sessions = storage.sessions(new SessionFilter(user, agent, 0, Integer.MAX_VALUE));
-        if (sessions.isEmpty()) {
-            out.println("no sessions" + user.map(u -> " of user " + u).orElse("")
-                    + agent.map(a -> " with agent " + a).orElse(""));
+        Listing listing = Listing.of(args);
+        Listing.Page<Session> page = listing.read((offset, limit) -> storage.sessions(
+                new SessionFilter(user, agent, offset, limit)));
+        if (args.flag("json")) {
+            Json.write(out, g -> {
+                g.writeStartObject();
+                g.writeArrayFieldStart("sessions");
+                for (Session s : page.items()) {
+                    g.writeStartObject();
+                    SessionJson.writeSessionFields(g, s);
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                g.writeBooleanField("more", page.more());
+                g.writeEndObject();
+            });
             return Inspector.EXIT_OK;
         }
-        TextTable table = new TextTable("USER", "SESSION", "AGENT", "CREATED", "UPDATED", "RUNS", "SUMMARY");
-        for (Session s : sessions) {
-            table.row(s.userId(), s.sessionId(), s.agentId().orElse("-"), Display.time(s.createdAt()),
-                    Display.time(s.updatedAt()), Long.toString(s.runCount()), s.summary().isPresent() ? "yes" : "no");
+        if (page.items().isEmpty()) {
+            out.println("no sessions" + user.map(u -> " of user " + Display.oneLine(u)).orElse("")
+                    + agent.map(a -> " with agent " + Display.oneLine(a)).orElse("")
+                    + (listing.offset() > 0 ? " from number " + (listing.offset() + 1) : ""));
+            return Inspector.EXIT_OK;
+        }
+        TextTable table = new TextTable("USER", "SESSION", "NAME", "AGENT", "CREATED", "UPDATED", "RUNS", "TOKENS",
+                "SUMMARY");
+        for (Session s : page.items()) {
+            table.row(s.userId(), s.sessionId(), s.name().orElse("-"), s.agentId().orElse("-"),
+                    Display.time(s.createdAt()), Display.time(s.updatedAt()), Long.toString(s.runCount()),
+                    Long.toString(s.metrics().totalTokens()), s.summary().isPresent() ? "yes" : "no");
         }
         table.print(out);
-        out.println(sessions.size() + (sessions.size() == 1 ? " session" : " sessions"));
+        listing.printFooter(out, page, "session", "sessions");
         return Inspector.EXIT_OK;
     }
 }

@@ -4,13 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agnomemory.core.MemoryChangeCause;
 import dev.agnomemory.core.Message;
 import dev.agnomemory.core.Role;
 import dev.agnomemory.core.Run;
+import dev.agnomemory.core.RunMetrics;
+import dev.agnomemory.core.RunOutcome;
 import dev.agnomemory.core.Session;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.SessionSummary;
 import dev.agnomemory.core.ToolCall;
+import dev.agnomemory.core.UserMemory;
 import dev.agnomemory.core.storage.SessionFilter;
 import dev.agnomemory.core.storage.mapdb.MapDbStorage;
 import java.io.ByteArrayOutputStream;
@@ -25,6 +29,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,7 +47,15 @@ class InspectorTest {
             + "\nand keep it cheap.";
     /** NUL and an unpaired surrogate, which an export must keep exactly. */
     private static final String ODD_TEXT = "Hello Bob\u0000 \ud800 \ud83d\ude00 é";
+    private static final String SESSIONS_USAGE =
+            "sessions [--agent AGENT] [--limit N] [--offset N] [--user USER] [--json]";
     private static final String USER_PAYLOAD = "{\"contents\":[{\"text\":\"What's the weather in Paris?\"}]}";
+
+    private static final UserMemory TEA = new UserMemory("m-tea", "alice", "Alice likes tea", List.of("drinks"),
+            "I love tea", Instant.parse("2025-05-01T00:00:00Z"), Instant.parse("2025-05-01T00:00:00Z"));
+    private static final UserMemory PARIS = new UserMemory("m-paris", "alice", "Alice plans a trip to Paris",
+            List.of("travel"), null, Instant.parse("2025-05-02T00:00:00Z"), Instant.parse("2025-05-02T00:00:00Z"),
+            Optional.of("travel-agent"));
 
     @TempDir
     Path dir;
@@ -57,7 +70,8 @@ class InspectorTest {
             storage.getOrCreateSession(ALICE_NOTES, null);
             storage.appendMessage(ALICE_NOTES, "n1", Message.user("Remember to buy milk"));
             storage.appendMessage(ALICE_NOTES, "n1", Message.assistant("Noted."));
-            storage.completeRun(ALICE_NOTES, "n1");
+            storage.finishRun(ALICE_NOTES, "n1", RunOutcome.completed(new RunMetrics(Optional.of("gpt-4o-mini"),
+                    120, 30, 150, 1, 0, Optional.of("STOP"))));
 
             storage.getOrCreateSession(BOB_TRIP, "travel-agent");
             storage.appendMessage(BOB_TRIP, "b1", Message.user("Hi"));
@@ -74,9 +88,17 @@ class InspectorTest {
                     Message.toolResult("call_1", "get_weather", "Sunny, 21°C", false),
                     Message.toolResult("call_2", "get_time", "timeout after 5 s", true),
                     Message.assistant("It is sunny and 21°C in Paris.")));
-            storage.completeRun(ALICE_TRIP, "r1");
+            storage.finishRun(ALICE_TRIP, "r1", RunOutcome.completed(new RunMetrics(Optional.of("gpt-4o-mini"),
+                    900, 80, 980, 2, 2, Optional.of("STOP"))));
             storage.appendMessage(ALICE_TRIP, "r2", Message.user(LONG_QUESTION));
             storage.updateSessionData(ALICE_TRIP, data -> java.util.Map.of("name", "Paris trip"));
+            storage.renameSession(ALICE_TRIP, "Paris in June");
+            storage.updateSessionState(ALICE_TRIP, state -> "{\"city\":\"Paris\",\"days\":3}");
+            storage.saveMemory(TEA, MemoryChangeCause.memoryModel("trip-1", "r1"));
+            storage.saveMemory(TEA.withMemory("Alice drinks coffee now", List.of("drinks")),
+                    MemoryChangeCause.agenticTool("notes", "n1"));
+            storage.saveMemory(PARIS);
+            storage.saveMemory(UserMemory.create("bob", "Bob flies gliders", null, null));
             storage.saveSummary(ALICE_TRIP, new SessionSummary("Alice plans a trip to Paris.",
                     List.of("travel", "weather"), 0, Instant.parse("2025-06-01T12:00:00Z")));
             storedSessions = storage.sessions(SessionFilter.any());
@@ -92,14 +114,14 @@ class InspectorTest {
         assertThat(r.code()).isZero();
         assertThat(r.err()).isEmpty();
         List<String> lines = r.lines();
-        assertThat(words(lines.get(0))).containsExactly("USER", "SESSION", "AGENT", "CREATED", "UPDATED", "RUNS",
-                "SUMMARY");
-        assertThat(words(lines.get(1))).containsExactly("alice", "trip-1", "travel-agent",
-                created(ALICE_TRIP), updated(ALICE_TRIP), "2", "yes");
-        assertThat(words(lines.get(2))).containsExactly("bob", "trip-1", "travel-agent", created(BOB_TRIP),
-                updated(BOB_TRIP), "1", "no");
-        assertThat(words(lines.get(3))).containsExactly("alice", "notes", "-", created(ALICE_NOTES),
-                updated(ALICE_NOTES), "1", "no");
+        assertThat(words(lines.get(0))).containsExactly("USER", "SESSION", "NAME", "AGENT", "CREATED", "UPDATED",
+                "RUNS", "TOKENS", "SUMMARY");
+        assertThat(words(lines.get(1))).containsExactly("alice", "trip-1", "Paris", "in", "June", "travel-agent",
+                created(ALICE_TRIP), updated(ALICE_TRIP), "2", "980", "yes");
+        assertThat(words(lines.get(2))).containsExactly("bob", "trip-1", "-", "travel-agent", created(BOB_TRIP),
+                updated(BOB_TRIP), "1", "0", "no");
+        assertThat(words(lines.get(3))).containsExactly("alice", "notes", "-", "-", created(ALICE_NOTES),
+                updated(ALICE_NOTES), "1", "150", "no");
         assertThat(lines.get(4)).isEqualTo("3 sessions");
         assertThat(lines).hasSize(5);
         // columns are aligned: every row has its SESSION cell where the header has it
@@ -129,6 +151,156 @@ class InspectorTest {
         assertThat(none.out()).isEqualTo("no sessions of user carol\n");
     }
 
+    @Test
+    void sessionsPageAndSayHowToSeeTheRest() {
+        Result first = run(store.toString(), "sessions", "--limit", "2");
+        assertThat(first.code()).isZero();
+        assertThat(first.lines()).hasSize(4);
+        assertThat(words(first.lines().get(1))).startsWith("alice", "trip-1");
+        assertThat(words(first.lines().get(2))).startsWith("bob", "trip-1");
+        assertThat(first.lines().get(3)).isEqualTo("2 sessions; more follow: run again with --offset 2");
+
+        Result rest = run(store.toString(), "sessions", "--limit", "2", "--offset", "2");
+        assertThat(rest.lines()).hasSize(3);
+        assertThat(words(rest.lines().get(1))).startsWith("alice", "notes");
+        assertThat(rest.lines().get(2)).isEqualTo("1 session (from number 3)");
+
+        Result beyond = run(store.toString(), "sessions", "--offset", "9");
+        assertThat(beyond.out()).isEqualTo("no sessions from number 10\n");
+    }
+
+    @Test
+    void sessionsAsJsonCarryEveryHeaderField() throws IOException {
+        Result r = run(store.toString(), "sessions", "--user", "alice", "--json");
+        assertThat(r.code()).isZero();
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        assertThat(json.get("more").asBoolean()).isFalse();
+        JsonNode trip = json.get("sessions").get(0);
+        assertThat(trip.get("session_id").asText()).isEqualTo("trip-1");
+        assertThat(trip.get("session_name").asText()).isEqualTo("Paris in June");
+        assertThat(trip.get("session_state").get("days").asInt()).isEqualTo(3);
+        assertThat(trip.get("metrics").get("total_tokens").asLong()).isEqualTo(980);
+        assertThat(trip.get("version").asLong()).isEqualTo(session(ALICE_TRIP).version());
+        assertThat(trip.has("runs")).isFalse();
+        assertThat(json.get("sessions")).hasSize(2);
+    }
+
+    // ---- memories ----
+
+    @Test
+    void memoriesListsOneUsersMemoriesOldestFirst() {
+        Result r = run(store.toString(), "memories", "alice");
+        assertThat(r.code()).isZero();
+        assertThat(r.err()).isEmpty();
+        List<String> lines = r.lines();
+        assertThat(words(lines.get(0))).containsExactly("ID", "AGENT", "CREATED", "UPDATED", "TOPICS", "MEMORY");
+        assertThat(lines.get(1)).startsWith("m-tea").contains("drinks", "Alice drinks coffee now");
+        assertThat(lines.get(2)).startsWith("m-paris").contains("travel-agent", "Alice plans a trip to Paris");
+        assertThat(lines.get(3)).isEqualTo("2 memories");
+        assertThat(lines).hasSize(4);
+
+        assertThat(run(store.toString(), "memories", "carol").out()).isEqualTo("no memories of user carol\n");
+        Result page = run(store.toString(), "memories", "alice", "--limit", "1");
+        assertThat(page.lines()).last().isEqualTo("1 memory; more follow: run again with --offset 1");
+    }
+
+    @Test
+    void memoryHistoryShowsEveryChangeWithItsCause() throws IOException {
+        Result r = run(store.toString(), "memory-history", "alice", "m-tea");
+        assertThat(r.code()).isZero();
+        List<String> lines = r.lines();
+        assertThat(words(lines.get(0))).containsExactly("AT", "EVENT", "CAUSE", "BEFORE", "AFTER");
+        assertThat(lines.get(1)).contains("ADD", "memory model (session trip-1, run r1)", "Alice likes tea");
+        assertThat(lines.get(2)).contains("UPDATE", "agentic tool (session notes, run n1)", "Alice likes tea",
+                "Alice drinks coffee now");
+        assertThat(lines.get(3)).isEqualTo("2 changes");
+
+        JsonNode json = new ObjectMapper().readTree(run(store.toString(), "memory-history", "alice", "m-tea",
+                "--json").out());
+        JsonNode update = json.get("history").get(1);
+        assertThat(update.get("event").asText()).isEqualTo("UPDATE");
+        assertThat(update.get("previous_memory").asText()).isEqualTo("Alice likes tea");
+        assertThat(update.get("new_memory").asText()).isEqualTo("Alice drinks coffee now");
+        assertThat(update.get("cause").get("source").asText()).isEqualTo("agentic_tool");
+        assertThat(update.get("cause").get("run_id").asText()).isEqualTo("n1");
+
+        Result bobs = run(store.toString(), "memory-history", "bob", "m-tea");
+        assertThat(bobs.code()).isEqualTo(2);
+        assertThat(bobs.err()).isEqualTo("inspector: no memory m-tea of user bob (it never existed, or the user's "
+                + "memories were deleted)\n");
+    }
+
+    @Test
+    void deleteMemoriesNeedsYesAndDeletesOnlyThatUsersMemoriesAndHistory() {
+        Result refused = run(store.toString(), "delete-memories", "alice");
+        assertThat(refused.code()).isEqualTo(2);
+        assertThat(refused.err()).isEqualTo("inspector: nothing deleted: user alice has 2 memories; deleting cannot "
+                + "be undone, so run again with --yes to delete them\n");
+
+        Result r = run(store.toString(), "delete-memories", "alice", "--yes");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).isEqualTo("deleted 2 memories of user alice, with their history\n");
+        try (MapDbStorage storage = open()) {
+            assertThat(storage.memories("alice")).isEmpty();
+            assertThat(storage.memoryHistory("alice", "m-tea")).isEmpty();
+            assertThat(storage.memories("bob")).hasSize(1);
+        }
+    }
+
+    // ---- state and name ----
+
+    @Test
+    void statePrintsTheSessionStateAsJson() throws IOException {
+        Result r = run(store.toString(), "state", "alice", "trip-1");
+        assertThat(r.code()).isZero();
+        JsonNode state = new ObjectMapper().readTree(r.out());
+        assertThat(state.get("city").asText()).isEqualTo("Paris");
+        assertThat(state.get("days").asInt()).isEqualTo(3);
+        assertThat(new ObjectMapper().readTree(run(store.toString(), "state", "bob", "trip-1").out())).isEmpty();
+    }
+
+    @Test
+    void renameSetsTheSessionName() {
+        Result r = run(store.toString(), "rename", "bob", "trip-1", "Bob's trip");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).isEqualTo("renamed session trip-1 of user bob to Bob's trip\n");
+        assertThat(session(BOB_TRIP).name()).contains("Bob's trip");
+        assertThat(run(store.toString(), "rename", "carol", "x", "y").err())
+                .isEqualTo("inspector: no session x of user carol\n");
+    }
+
+    // ---- text that could break a table ----
+
+    @Test
+    void wideAndControlCharactersNeverBreakTheTable() {
+        String wide = "東京の旅行 👩‍👩‍👧 계획";
+        String hostile = "evil\u202Eoverride\u0007bell\u001b[31mred\ud800 end";
+        try (MapDbStorage storage = open()) {
+            storage.saveMemory(new UserMemory("m-wide", "carol", wide, List.of("日本"), null,
+                    Instant.parse("2025-05-01T00:00:00Z"), Instant.parse("2025-05-01T00:00:00Z")));
+            storage.saveMemory(new UserMemory("m-hostile", "carol", hostile, List.of(), null,
+                    Instant.parse("2025-05-02T00:00:00Z"), Instant.parse("2025-05-02T00:00:00Z")));
+            storage.saveMemory(new UserMemory("m-long", "carol", "x".repeat(500), List.of(), null,
+                    Instant.parse("2025-05-03T00:00:00Z"), Instant.parse("2025-05-03T00:00:00Z")));
+        }
+        Result r = run(store.toString(), "memories", "carol");
+        assertThat(r.code()).isZero();
+        List<String> lines = r.lines();
+        int column = Display.columns(lines.get(0).substring(0, lines.get(0).indexOf("MEMORY")));
+        for (String line : lines.subList(1, 4)) {
+            assertThat(line).doesNotContain("\u202E", "\u0007", "\u001b", "\n");
+            assertThat(new String(line.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8))
+                    .as("no unpaired surrogate, which UTF-8 cannot carry").isEqualTo(line);
+            int at = line.indexOf(line.contains("東京") ? "東京" : line.contains("evil") ? "evil" : "xxx");
+            assertThat(Display.columns(line.substring(0, at))).as("MEMORY column of %s", line).isEqualTo(column);
+        }
+        assertThat(lines.get(2)).contains("evil\\u202eoverride\\u0007bell\\u001b[31mred\\ud800 end");
+        assertThat(lines.get(3)).endsWith(Display.ELLIPSIS);
+        assertThat(Display.columns(lines.get(3).substring(lines.get(3).indexOf("xxx"))))
+                .isEqualTo(TextTable.CELL_LIMIT);
+        assertThat(run(store.toString(), "memories", "carol", "--full").out()).contains("x".repeat(500));
+    }
+
     // ---- show ----
 
     @Test
@@ -140,17 +312,20 @@ class InspectorTest {
         List<String> lines = r.lines();
         assertThat(lines).containsSubsequence(
                 "session    trip-1",
+                "name       Paris in June",
                 "user       alice",
                 "agent      travel-agent",
                 "created    " + created(ALICE_TRIP),
                 "updated    " + updated(ALICE_TRIP),
                 "runs       2",
+                "tokens     980 (input 900, output 80); 2 model calls, 2 tool calls; model gpt-4o-mini",
+                "state      {\"city\":\"Paris\",\"days\":3}",
                 "summary    Alice plans a trip to Paris.",
                 "           (topics: travel, weather; covers runs up to 0; written 2025-06-01T12:00:00Z)",
                 "data       name = Paris trip");
         List<Run> runs = runs(ALICE_TRIP);
         assertThat(lines).containsSubsequence(
-                "run 0  r1  started " + runs.get(0).startedAt() + "  finished " + runs.get(0).finishedAt().get(),
+                "run 0  r1  started " + runs.get(0).startedAt() + "  completed " + runs.get(0).finishedAt().get(),
                 "  #0 user: What's the weather in Paris?",
                 "  #1 assistant: (no text)",
                 "      calls get_weather [call_1] {\"city\":\"Paris\"}",
@@ -158,7 +333,16 @@ class InspectorTest {
                 "  #2 tool result of get_weather [call_1]: Sunny, 21°C",
                 "  #3 tool result of get_time [call_2] ERROR: timeout after 5 s",
                 "  #4 assistant: It is sunny and 21°C in Paris.",
-                "run 1  r2  started " + runs.get(1).startedAt() + "  not completed");
+                "run 1  r2  started " + runs.get(1).startedAt() + "  not finished");
+        int table = lines.indexOf(lines.stream().filter(l -> l.startsWith("RUN ")).findFirst().orElseThrow());
+        assertThat(words(lines.get(table))).containsExactly("RUN", "ID", "STATUS", "STARTED", "DURATION", "TOKENS",
+                "IN", "OUT", "MODEL", "CALLS", "TOOL", "CALLS");
+        assertThat(words(lines.get(table + 1))).containsExactly("0", "r1", "completed",
+                runs.get(0).startedAt().toString(), ShowCommand.duration(runs.get(0).duration().orElseThrow())
+                        .split(" ")[0], ShowCommand.duration(runs.get(0).duration().orElseThrow()).split(" ")[1],
+                "980", "900", "80", "2", "2");
+        assertThat(words(lines.get(table + 2))).containsExactly("1", "r2", "running",
+                runs.get(1).startedAt().toString(), "-", "0", "0", "0", "0", "0");
         String shortened = lines.stream().filter(l -> l.startsWith("  #0 user: Plan my week")).findFirst()
                 .orElseThrow();
         String shown = shortened.substring("  #0 user: ".length());
@@ -327,8 +511,11 @@ class InspectorTest {
             assertThat(r.code()).as(Arrays.toString(args)).isZero();
             assertThat(r.err()).isEmpty();
             assertThat(r.out()).contains("usage: Inspector <store-file> <command> [args]",
-                    "sessions [--agent AGENT] [--user USER]", "show <user> <session> [--full]",
-                    "export <user> <session> [--out FILE]", "delete <user> <session> [--yes]", "help");
+                    "sessions [--agent AGENT] [--limit N] [--offset N] [--user USER] [--json]",
+                    "show <user> <session> [--full] [--json]", "export <user> <session> [--out FILE]",
+                    "state <user> <session>", "rename <user> <session> <name>",
+                    "delete <user> <session> [--yes]", "memories <user> [--limit N] [--offset N] [--full] [--json]",
+                    "memory-history <user> <memory-id> [--full] [--json]", "delete-memories <user> [--yes]", "help");
         }
     }
 
@@ -437,26 +624,31 @@ class InspectorTest {
     @Test
     void badCommandLinesAreUsageErrors() {
         assertUsageError(run(store.toString(), "frob"),
-                "unknown command 'frob'; commands: sessions, show, export, delete, help");
+                "unknown command 'frob'; commands: sessions, show, export, state, rename, delete, memories, "
+                        + "memory-history, delete-memories, help");
         assertUsageError(run(store.toString()), "missing command after the store file " + store);
         assertUsageError(run("sessions"), "the store file comes first: Inspector <store-file> sessions");
         assertUsageError(run(store.toString(), "show", "alice"),
-                "show is missing arguments; usage: show <user> <session> [--full]");
+                "show is missing arguments; usage: show <user> <session> [--full] [--json]");
         assertUsageError(run(store.toString(), "show", "alice", "trip-1", "extra"),
-                "show got too many arguments [extra]; usage: show <user> <session> [--full]");
+                "show got too many arguments [extra]; usage: show <user> <session> [--full] [--json]");
         assertUsageError(run(store.toString(), "sessions", "--color"),
-                "unknown option --color for sessions; usage: sessions [--agent AGENT] [--user USER]");
+                "unknown option --color for sessions; usage: " + SESSIONS_USAGE);
         assertUsageError(run(store.toString(), "sessions", "--user"),
-                "--user needs a value; usage: sessions [--agent AGENT] [--user USER]");
+                "--user needs a value; usage: " + SESSIONS_USAGE);
         assertUsageError(run(store.toString(), "show", " ", "trip-1"),
-                "<user> must not be blank; usage: show <user> <session> [--full]");
+                "<user> must not be blank; usage: show <user> <session> [--full] [--json]");
+        assertUsageError(run(store.toString(), "sessions", "--limit", "0"),
+                "--limit must be a whole number of at least 1, not 0");
+        assertUsageError(run(store.toString(), "memories", "alice", "--offset=ten"),
+                "--offset must be a whole number of at least 0, not ten");
     }
 
     @Test
     void usageErrorsDoNotOpenTheStore() {
         try (MapDbStorage app = open()) {
             assertUsageError(run(store.toString(), "show", "alice"),
-                    "show is missing arguments; usage: show <user> <session> [--full]");
+                    "show is missing arguments; usage: show <user> <session> [--full] [--json]");
             assertThat(app.session(ALICE_TRIP)).isPresent();
         }
     }

@@ -36,8 +36,12 @@ import java.util.function.Function;
  * random free port, using only the JDK's {@link HttpServer}. Each request consumes the next scripted reply, in
  * order. Every request (also unexpected ones) is recorded and can be inspected with {@link #requests()}.
  *
+ * <p>A request with {@code "stream": true} (from {@code OpenAiStreamingChatModel}) gets the same scripted reply as
+ * server-sent events: the text in small pieces, each tool call in one chunk, a last chunk with the finish reason,
+ * the {@code usage} chunk when {@code stream_options.include_usage} asks for it, then {@code [DONE]}.
+ *
  * <p>Problems that are not part of the script — the script is exhausted, an unknown path or method, a body that
- * is not JSON, a streaming request, a dynamic reply that threw — are answered with an OpenAI-style error JSON
+ * is not JSON, a dynamic reply that threw — are answered with an OpenAI-style error JSON
  * (HTTP 500/404/405/400) <em>and</em> recorded in {@link #errors()}. {@link #close()} fails with an
  * {@link AssertionError} listing them, so a test cannot pass by accident; a test that provokes such a problem on
  * purpose takes the errors with {@link #takeErrors()} before closing.
@@ -75,6 +79,7 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
     private final Deque<Function<RecordedRequest, ScriptedReply>> script = new ArrayDeque<>();
     private final List<RecordedRequest> requests = new ArrayList<>();
     private final List<String> errors = new ArrayList<>();
+    private final List<Usage> usages = new ArrayList<>();
     private final AtomicInteger completionIds = new AtomicInteger();
     private int consumedReplies;
     private boolean closed;
@@ -197,6 +202,28 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The {@code usage} block of one answer: the token counts the client reads.
+     *
+     * @param promptTokens {@code prompt_tokens}
+     * @param completionTokens {@code completion_tokens}
+     * @param totalTokens {@code total_tokens}
+     */
+    public record Usage(int promptTokens, int completionTokens, int totalTokens) {
+        /** @return the sum of this and {@code other} */
+        public Usage plus(Usage other) {
+            return new Usage(promptTokens + other.promptTokens, completionTokens + other.completionTokens,
+                    totalTokens + other.totalTokens);
+        }
+    }
+
+    /** The usage blocks of the answers sent so far (streamed ones only when the request asked for usage), in order. */
+    public List<Usage> usages() {
+        synchronized (lock) {
+            return List.copyOf(usages);
+        }
+    }
+
     /** Problems recorded so far (script exhausted, unknown path, ...); see the class comment. */
     public List<String> errors() {
         synchronized (lock) {
@@ -290,11 +317,6 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
             return error(400, "invalid_request_error", where + ": body is not a JSON object"
                     + (parseError == null ? "" : ": " + parseError) + "; body: " + request.body());
         }
-        if (request.stream()) {
-            return error(400, "invalid_request_error",
-                    where + ": \"stream\": true is not supported by ScriptedOpenAiServer; use OpenAiChatModel, "
-                            + "not OpenAiStreamingChatModel");
-        }
         Function<RecordedRequest, ScriptedReply> next = script.pollFirst();
         if (next == null) {
             return error(500, "server_error", where + ": the script is exhausted: all " + consumedReplies
@@ -328,6 +350,9 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
     private Response render(ScriptedReply reply, RecordedRequest request) {
         if (reply instanceof ScriptedReply.Raw raw) {
             return new Response(raw.status(), raw.body());
+        }
+        if (request.stream()) {
+            return renderStream(reply, request);
         }
         String text;
         List<ToolCallSpec> calls;
@@ -372,17 +397,84 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
         choice.putNull("logprobs");
         choice.put("finish_reason", calls.isEmpty() ? "stop" : "tool_calls");
 
-        int promptTokens = 0;
-        for (RecordedMessage m : request.messages()) {
-            promptTokens += estimateTokens(m.content());
-        }
-        promptTokens = Math.max(1, promptTokens);
+        int promptTokens = promptTokens(request);
         completionTokens = Math.max(1, completionTokens);
         ObjectNode usage = root.putObject("usage");
         usage.put("prompt_tokens", promptTokens);
         usage.put("completion_tokens", completionTokens);
         usage.put("total_tokens", promptTokens + completionTokens);
+        usages.add(new Usage(promptTokens, completionTokens, promptTokens + completionTokens));
         return new Response(200, write(root));
+    }
+
+    /** The reply as server-sent events of {@code chat.completion.chunk}s. */
+    private Response renderStream(ScriptedReply reply, RecordedRequest request) {
+        String text = reply instanceof ScriptedReply.Text t ? t.text() : ((ScriptedReply.ToolCalls) reply).text();
+        List<ToolCallSpec> calls = reply instanceof ScriptedReply.ToolCalls tc ? tc.calls() : List.of();
+        String id = "chatcmpl-scripted-" + completionIds.incrementAndGet();
+        String model = request.model() != null ? request.model() : "scripted-model";
+        StringBuilder events = new StringBuilder();
+        ObjectNode first = chunk(id, model);
+        first.putArray("choices").addObject().put("index", 0).putNull("finish_reason").putObject("delta")
+                .put("role", "assistant").put("content", "");
+        event(events, first);
+        if (text != null) {
+            for (String piece : text.split("(?<= )")) {
+                ObjectNode c = chunk(id, model);
+                c.putArray("choices").addObject().put("index", 0).putNull("finish_reason").putObject("delta")
+                        .put("content", piece);
+                event(events, c);
+            }
+        }
+        int completionTokens = estimateTokens(text);
+        for (int i = 0; i < calls.size(); i++) {
+            ToolCallSpec call = calls.get(i);
+            ObjectNode c = chunk(id, model);
+            ObjectNode delta = c.putArray("choices").addObject().put("index", 0).putNull("finish_reason")
+                    .putObject("delta");
+            ObjectNode node = delta.putArray("tool_calls").addObject().put("index", i).put("id", call.id())
+                    .put("type", "function");
+            node.putObject("function").put("name", call.name()).put("arguments", call.arguments());
+            event(events, c);
+            completionTokens += estimateTokens(call.name()) + estimateTokens(call.arguments());
+        }
+        ObjectNode last = chunk(id, model);
+        last.putArray("choices").addObject().put("index", 0).put("finish_reason", calls.isEmpty() ? "stop"
+                : "tool_calls").putObject("delta");
+        event(events, last);
+        if (request.json().path("stream_options").path("include_usage").asBoolean(false)) {
+            ObjectNode usage = chunk(id, model);
+            usage.putArray("choices");
+            int promptTokens = promptTokens(request);
+            completionTokens = Math.max(1, completionTokens);
+            usage.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
+                    .put("total_tokens", promptTokens + completionTokens);
+            usages.add(new Usage(promptTokens, completionTokens, promptTokens + completionTokens));
+            event(events, usage);
+        }
+        events.append("data: [DONE]\n\n");
+        return new Response(200, events.toString(), "text/event-stream");
+    }
+
+    private static ObjectNode chunk(String id, String model) {
+        ObjectNode c = MAPPER.createObjectNode();
+        c.put("id", id);
+        c.put("object", "chat.completion.chunk");
+        c.put("created", Instant.now().getEpochSecond());
+        c.put("model", model);
+        return c;
+    }
+
+    private static void event(StringBuilder events, JsonNode chunk) {
+        events.append("data: ").append(write(chunk)).append("\n\n");
+    }
+
+    private static int promptTokens(RecordedRequest request) {
+        int promptTokens = 0;
+        for (RecordedMessage m : request.messages()) {
+            promptTokens += estimateTokens(m.content());
+        }
+        return Math.max(1, promptTokens);
     }
 
     /** A rough, deterministic token estimate: one token per started 4 characters. */
@@ -392,7 +484,7 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
 
     private static void send(HttpExchange exchange, Response response) throws IOException {
         byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        exchange.getResponseHeaders().set("Content-Type", response.contentType() + "; charset=utf-8");
         exchange.sendResponseHeaders(response.status(), bytes.length == 0 ? -1 : bytes.length);
         if (bytes.length > 0) {
             try (OutputStream out = exchange.getResponseBody()) {
@@ -488,5 +580,9 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
         return s == null ? "" : s;
     }
 
-    private record Response(int status, String body) {}
+    private record Response(int status, String body, String contentType) {
+        Response(int status, String body) {
+            this(status, body, "application/json");
+        }
+    }
 }

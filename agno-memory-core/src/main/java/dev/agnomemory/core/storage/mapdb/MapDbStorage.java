@@ -12,9 +12,12 @@ import dev.agnomemory.core.Session;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.SessionSummary;
 import dev.agnomemory.core.UserMemory;
+import dev.agnomemory.core.internal.LeasedTurns;
 import dev.agnomemory.core.internal.Require;
+import dev.agnomemory.core.internal.TurnSettings;
 import dev.agnomemory.core.storage.MemoryStorage;
 import dev.agnomemory.core.storage.SessionFilter;
+import dev.agnomemory.core.storage.SessionTurns;
 import dev.agnomemory.core.storage.StorageException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +31,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Spliterator;
 import java.util.Spliterators;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -69,6 +73,9 @@ import org.mapdb.volume.VolumeFactory;
  *       is open; a second open fails with {@link dev.agnomemory.core.storage.StoreLockedException}.
  *       {@link #openReadOnly(Path)} reads a store without writing anything, also while another process writes
  *       it.</li>
+ *   <li><b>Turns</b> ({@link #turns()}) are in process, as the store is: fair per-session lines, leases renewed
+ *       while held ({@link Builder#turnLease(Duration)}), and writes through a turn checked against its epoch
+ *       under the session's lease lock ({@code MapDbTurns}).</li>
  * </ul>
  *
  * <p>Thread-safe. A write that fails with an I/O error leaves the storage failed: later calls throw
@@ -84,11 +91,16 @@ public final class MapDbStorage implements MemoryStorage {
     private final Engine engine;
     private final StateView view;
     private final Path file;
+    private final MapDbTurns leases;
+    private final LeasedTurns turns;
 
-    private MapDbStorage(Engine engine, Path file) {
+    private MapDbStorage(Engine engine, Path file, Clock clock, TurnSettings turnSettings) {
         this.engine = engine;
         this.view = engine.view();
         this.file = file;
+        this.leases = new MapDbTurns(this, clock, turnSettings.pollInterval());
+        this.turns = new LeasedTurns(file == null ? "in-memory" : file.toString(), leases, this, leases,
+                turnSettings);
     }
 
     /**
@@ -417,6 +429,21 @@ public final class MapDbStorage implements MemoryStorage {
         return engine.read(() -> List.copyOf(view.embeddings(userId).values()));
     }
 
+    // ---- turns ----
+
+    @Override
+    public SessionTurns turns() {
+        if (engine.closing()) {
+            throw new IllegalStateException("The storage " + (file == null ? "in-memory" : file) + " is closed");
+        }
+        return turns;
+    }
+
+    /** @return how many sessions have turn state now, in the line and in the leases (for tests: bounded) */
+    int sessionsWithTurnState() {
+        return turns.sessionsInUse() + leases.leases();
+    }
+
     // ---- maintenance ----
 
     /**
@@ -458,6 +485,7 @@ public final class MapDbStorage implements MemoryStorage {
      */
     @Override
     public void close() {
+        turns.close();
         engine.close();
     }
 
@@ -476,8 +504,42 @@ public final class MapDbStorage implements MemoryStorage {
         private Scheduler scheduler;
         private long maxSegmentBytes = 64L << 20;
         private java.util.function.Consumer<String> stages = stage -> { };
+        private Duration turnLease = TurnSettings.DEFAULT_LEASE;
+        private Duration turnPollInterval = TurnSettings.DEFAULT_POLL_INTERVAL;
+        private ScheduledExecutorService turnScheduler;
 
         private Builder() {
+        }
+
+        /**
+         * @param lease how long a session's turn stays held when it is not renewed (default 30 seconds, at least
+         *     300 ms); the storage renews held turns every third of it. In one process this matters only for a
+         *     turn whose renewals stop
+         * @return this builder
+         */
+        public Builder turnLease(Duration lease) {
+            this.turnLease = lease;
+            return this;
+        }
+
+        /**
+         * @param interval how often the first waiter for a turn checks on its own whether the holder's lease ran
+         *     out (default 1 second; a release wakes it at once)
+         * @return this builder
+         */
+        public Builder turnPollInterval(Duration interval) {
+            this.turnPollInterval = interval;
+            return this;
+        }
+
+        /**
+         * @param scheduler where turn renewals run (default: a daemon thread of the storage's own, started with
+         *     the first turn); the storage does not shut a given scheduler down
+         * @return this builder
+         */
+        public Builder turnScheduler(ScheduledExecutorService scheduler) {
+            this.turnScheduler = scheduler;
+            return this;
         }
 
         /**
@@ -591,6 +653,7 @@ public final class MapDbStorage implements MemoryStorage {
             }
             Require.notNegative(cacheBytes, "cacheBytes");
             Require.notNull(volumes, "volumeFactory");
+            TurnSettings turnSettings = TurnSettings.of(turnLease, turnPollInterval, turnScheduler);
             if (maxSegmentBytes < 64 * 1024) {
                 throw new IllegalArgumentException("maxSegmentBytes must be at least 64 KiB, but is "
                         + maxSegmentBytes);
@@ -600,7 +663,8 @@ public final class MapDbStorage implements MemoryStorage {
                     throw new IllegalArgumentException("readOnly needs a file");
                 }
                 StateView view = new StateView(new Overlay(true), null, null, 1, 1, cacheBytes);
-                return new MapDbStorage(new Engine("in-memory", view, null, clock, 1, false, () -> { }), null);
+                return new MapDbStorage(new Engine("in-memory", view, null, clock, 1, false, () -> { }), null, clock,
+                        turnSettings);
             }
             StoreFiles files = StoreFiles.of(file);
             String name = files.index().toString();
@@ -611,7 +675,7 @@ public final class MapDbStorage implements MemoryStorage {
                 }
                 StoreOpener.Opened opened = IoThread.call("open " + name, opener::openReadOnly);
                 return new MapDbStorage(new Engine(name, opened.view(), opened.journal(), clock, opened.nextLsn(),
-                        true, () -> { }), files.index());
+                        true, () -> { }), files.index(), clock, turnSettings);
             }
             return IoThread.call("open " + name, () -> {
                 files.requireWritable();
@@ -630,7 +694,7 @@ public final class MapDbStorage implements MemoryStorage {
                         stages);
                 engine.attach(m);
                 m.start(opened.purgeLeftOver());
-                return new MapDbStorage(engine, files.index());
+                return new MapDbStorage(engine, files.index(), clock, turnSettings);
             });
         }
     }

@@ -7,14 +7,10 @@ import dev.agnomemory.core.Role;
 import dev.agnomemory.core.Run;
 import dev.agnomemory.core.SessionKey;
 import java.io.File;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,17 +20,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.mapdb.DataInput2;
 import org.mapdb.volume.Volume;
 import org.mapdb.volume.VolumeFactory;
 
 /**
- * Shared by the crash tests: starting a child JVM, reading what it acknowledged, the deterministic content of a
- * run (so the parent knows byte for byte what a run id must hold), and checking a reopened store against the
- * acknowledged runs.
+ * Shared by the crash tests: reading what a child JVM ({@link dev.agnomemory.core.testing.ChildJvm})
+ * acknowledged, the deterministic content of a run (so the parent knows byte for byte what a run id must hold), and
+ * checking a reopened store against the acknowledged runs.
  */
 final class CrashTestSupport {
 
@@ -114,110 +108,6 @@ final class CrashTestSupport {
     private static Instant instant(String runId, int salt) {
         Random random = new Random(runId.hashCode() * 17L + salt);
         return Instant.ofEpochSecond(1_700_000_000L + random.nextInt(100_000_000), random.nextInt(1_000_000_000));
-    }
-
-    // ---- child processes ----
-
-    /**
-     * A child JVM running {@code mainClass} with the test classpath. Its stdout and stderr go to files, not pipes:
-     * what the child wrote before a SIGKILL is then certainly there to read (reading a killed child's stdout pipe
-     * through {@link Process#getInputStream()} was seen to lose its last lines on JDK 17, as the process reaper
-     * drains and closes the pipe while the reading thread is still at it).
-     */
-    static final class Child implements AutoCloseable {
-        final Process process;
-        final Path stdout;
-        final Path stderr;
-
-        private Child(Process process, Path stdout, Path stderr) {
-            this.process = process;
-            this.stdout = stdout;
-            this.stderr = stderr;
-        }
-
-        /** Starts {@code mainClass}; its output goes to {@code <outputs>.out} and {@code <outputs>.err}. */
-        static Child start(Class<?> mainClass, Path outputs, String... args) throws IOException {
-            List<String> command = new ArrayList<>();
-            command.add(ProcessHandle.current().info().command().orElseThrow());
-            command.add("-Xmx256m");
-            command.add("-XX:+UseSerialGC");
-            command.add("-XX:TieredStopAtLevel=1");
-            command.add("-cp");
-            command.add(System.getProperty("java.class.path"));
-            command.add(mainClass.getName());
-            command.addAll(List.of(args));
-            Path out = outputs.resolveSibling(outputs.getFileName() + ".out");
-            Path err = outputs.resolveSibling(outputs.getFileName() + ".err");
-            Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-            return new Child(p, out, err);
-        }
-
-        /** Waits until a line matching {@code test} arrives; false when the child ended or time ran out first. */
-        boolean awaitLine(Predicate<String> test, long timeoutMillis) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-            while (System.nanoTime() < deadline) {
-                boolean ended = !process.isAlive();
-                if (lines().stream().anyMatch(test)) {
-                    return true;
-                }
-                if (ended) {
-                    return false;
-                }
-                Thread.sleep(5);
-            }
-            return false;
-        }
-
-        /** Waits for the child to end. */
-        boolean awaitExit(long timeoutMillis) throws InterruptedException {
-            return process.waitFor(timeoutMillis, TimeUnit.MILLISECONDS);
-        }
-
-        /** Every complete line (ended by a newline) the child printed so far. */
-        List<String> lines() {
-            String text;
-            try {
-                text = Files.readString(stdout, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            List<String> out = new ArrayList<>(List.of(text.split("\n", -1)));
-            out.remove(out.size() - 1); // after the last newline: empty, or a line cut off
-            return out;
-        }
-
-        /** Run ids the child acknowledged, in order. */
-        List<String> acked() {
-            return CrashTestSupport.acked(lines());
-        }
-
-        /** For assertion messages: stdout tail and the whole stderr. */
-        String describe() {
-            List<String> all = lines();
-            String tail = String.join("\n", all.subList(Math.max(0, all.size() - 5), all.size()));
-            String err;
-            try {
-                err = Files.exists(stderr) ? Files.readString(stderr) : "(none)";
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return "child pid " + process.pid() + (process.isAlive() ? " (alive)" : " exit " + process.exitValue())
-                    + "\n--- last stdout lines ---\n" + tail + "\n--- stderr ---\n"
-                    + (err.length() > 20_000 ? err.substring(err.length() - 20_000) : err);
-        }
-
-        /** Kills the child if it is still running. */
-        @Override
-        public void close() {
-            if (process.isAlive()) {
-                process.destroyForcibly();
-                try {
-                    process.waitFor(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
     }
 
     // ---- checks ----

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agnomemory.core.Message;
 import dev.agnomemory.core.SessionKey;
-import dev.agnomemory.core.storage.mapdb.CrashTestSupport.Child;
+import dev.agnomemory.core.testing.ChildJvm;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,7 +29,7 @@ class HaltInsideCompactionTest {
     @TempDir
     Path dir;
 
-    private Child child;
+    private ChildJvm child;
 
     @AfterEach
     void killChild() {
@@ -102,7 +102,7 @@ class HaltInsideCompactionTest {
         Path file = dir.resolve("halt.db");
         String stage = where.startsWith("write ") ? "-" : where;
         String write = where.startsWith("write ") ? where.substring(6) : "0";
-        child = Child.start(Writer.class, dir.resolve("child"), file.toString(), stage, write);
+        child = ChildJvm.start(Writer.class, dir.resolve("child"), file.toString(), stage, write);
         assertThat(child.awaitExit(60_000)).as("child ended\n%s", child.describe()).isTrue();
         List<String> lines = child.lines();
         assertThat(child.process.exitValue()).as("halted\n%s", child.describe()).isEqualTo(HALT_EXIT);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agnomemory.core.Run;
 import dev.agnomemory.core.SessionKey;
-import dev.agnomemory.core.storage.mapdb.CrashTestSupport.Child;
+import dev.agnomemory.core.testing.ChildJvm;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +39,7 @@ class HaltInsideMapDbCommitTest {
     @TempDir
     Path dir;
 
-    private Child child;
+    private ChildJvm child;
 
     @AfterEach
     void killChild() {
@@ -130,7 +130,7 @@ class HaltInsideMapDbCommitTest {
         List<String> lines;
         int exit;
         String description;
-        child = Child.start(Writer.class, caseDir.resolve("child"), file.toString(), Long.toString(haltAt),
+        child = ChildJvm.start(Writer.class, caseDir.resolve("child"), file.toString(), Long.toString(haltAt),
                 Integer.toString(priorRuns), Integer.toString(RUNS));
         try {
             assertThat(child.awaitExit(60_000)).as("child ended\n%s", child.describe()).isTrue();

@@ -4,7 +4,7 @@ import static dev.agnomemory.core.storage.mapdb.CrashTestSupport.ACK;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agnomemory.core.SessionKey;
-import dev.agnomemory.core.storage.mapdb.CrashTestSupport.Child;
+import dev.agnomemory.core.testing.ChildJvm;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,7 +32,7 @@ class KillDuringWritesTest {
     @TempDir
     Path dir;
 
-    private Child child;
+    private ChildJvm child;
 
     @AfterEach
     void killChild() {
@@ -142,7 +142,7 @@ class KillDuringWritesTest {
             boolean compacting = round % 3 == 2;
             List<String> acked;
             long delay = 200 + random.nextInt(1301);
-            child = Child.start(Writer.class, dir.resolve("child-" + round), file.toString(),
+            child = ChildJvm.start(Writer.class, dir.resolve("child-" + round), file.toString(),
                     Integer.toString(round), aim ? "commit" : compacting ? "compaction" : "random");
             try {
                 assertThat(child.awaitLine(l -> l.startsWith(ACK), 30_000))
@@ -163,7 +163,7 @@ class KillDuringWritesTest {
                 // 128 + SIGKILL(9): the child was killed, it did not stop on its own.
                 assertThat(child.process.exitValue()).as("round %d: exit code\n%s", round, child.describe())
                         .isEqualTo(137);
-                acked = child.acked();
+                acked = CrashTestSupport.acked(child.lines());
                 if (compacting) {
                     compactionRounds++;
                     for (String l : child.lines()) {

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.agnomemory.core.Message;
 import dev.agnomemory.core.storage.StorageException;
 import dev.agnomemory.core.storage.StoreLockedException;
-import dev.agnomemory.core.storage.mapdb.CrashTestSupport.Child;
+import dev.agnomemory.core.testing.ChildJvm;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +31,7 @@ class StoreLockTest {
     @Test
     void deletingTheLockFileDoesNotLetASecondProcessIn() throws Exception {
         StoreFixtures.writeRuns(file(), 3);
-        try (Child child = Child.start(StoreFaultsTest.HoldStore.class, dir.resolve("holder"),
+        try (ChildJvm child = ChildJvm.start(StoreFaultsTest.HoldStore.class, dir.resolve("holder"),
                 file().toString())) {
             assertThat(child.awaitLine(l -> l.equals("OPEN"), 30_000)).as("child opened the store\n%s",
                     child.describe()).isTrue();

@@ -1,8 +1,11 @@
 package dev.agnomemory.langchain4j;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.agnomemory.core.Message;
 import dev.agnomemory.core.MessagePosition;
 import dev.agnomemory.core.Run;
+import dev.agnomemory.core.Session;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.internal.Require;
 import dev.agnomemory.core.storage.MemoryStorage;
@@ -10,17 +13,18 @@ import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.store.memory.chat.ChatMemoryStore;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A {@link ChatMemoryStore} on a {@link MemoryStorage} (for example the MapDB file of
- * {@link dev.agnomemory.core.storage.mapdb.MapDbStorage}): a drop-in for LangChain4j's
+ * A {@link ChatMemoryStore} on any {@link MemoryStorage} (the MapDB file of
+ * {@link dev.agnomemory.core.storage.mapdb.MapDbStorage}, a server database): a drop-in for LangChain4j's
  * {@code InMemoryChatMemoryStore} under {@code MessageWindowChatMemory} or {@code TokenWindowChatMemory}, that
  * survives restarts.
  *
@@ -35,10 +39,13 @@ import java.util.concurrent.ConcurrentHashMap;
  *       that holds only system messages is joined instead), an AI message without tool calls completes it.</li>
  *   <li>Memory ids become users and sessions by a {@link SessionKeyResolver}; a null id is an
  *       {@link IllegalArgumentException}. {@link #deleteMessages} deletes the session with its whole history.</li>
- *   <li>Thread-safe; updates of one memory id are serialized.</li>
+ *   <li>Windows are cached for at most {@link Builder#cachedSessions(int)} sessions and
+ *       {@link Builder#cacheIdleTime(Duration)}; every read and update first checks the session's version in
+ *       storage (O(1)), so a window another store or process changed, or a deleted session, is read again.</li>
+ *   <li>Thread-safe; updates of one memory id are serialized (a lock per session that lives only while used).</li>
  * </ul>
  */
-public final class MapDbChatMemoryStore implements ChatMemoryStore {
+public final class MemoryStorageChatMemoryStore implements ChatMemoryStore {
 
     /** Session data key holding the window: ranges {@code run:first-last}, comma separated, in list order. */
     static final String WINDOW_KEY = "agno.window";
@@ -46,25 +53,23 @@ public final class MapDbChatMemoryStore implements ChatMemoryStore {
     private final MemoryStorage storage;
     private final SessionKeyResolver resolver;
     private final String agentId;
-    private final ConcurrentHashMap<SessionKey, Object> locks = new ConcurrentHashMap<>();
-    private final Map<SessionKey, Window> cache;
+    /** Weak values: a lock exists while a thread holds or waits for it (evicting a held lock would be wrong). */
+    private final Cache<SessionKey, Object> locks = Caffeine.newBuilder().weakValues().build();
+    private final Cache<SessionKey, Window> cache;
 
-    /** The current window of one session: positions and the messages at them, in list order. */
+    /**
+     * The current window of one session: positions and the messages at them, in list order, and the session
+     * version it was read or written at (-1: no session).
+     */
     private record Window(List<MessagePosition> positions, List<ChatMessage> messages, String openRunId,
-            boolean openRunHasUser) {
+            boolean openRunHasUser, long version) {
     }
 
-    private MapDbChatMemoryStore(Builder b) {
+    private MemoryStorageChatMemoryStore(Builder b) {
         this.storage = b.storage;
         this.resolver = b.resolver != null ? b.resolver : SessionKeyResolver.withDefaultUser(b.userId);
         this.agentId = b.agentId;
-        int max = b.cachedSessions;
-        this.cache = java.util.Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<SessionKey, Window> eldest) {
-                return size() > max;
-            }
-        });
+        this.cache = Caffeine.newBuilder().maximumSize(b.cachedSessions).expireAfterAccess(b.cacheIdleTime).build();
     }
 
     /** @return a builder */
@@ -119,7 +124,8 @@ public final class MapDbChatMemoryStore implements ChatMemoryStore {
                     return next;
                 });
             }
-            cache.put(key, new Window(List.copyOf(positions), List.copyOf(messages), runId, runHasUser));
+            cache.put(key, new Window(List.copyOf(positions), List.copyOf(messages), runId, runHasUser,
+                    storage.sessionVersion(key).orElse(-1)));
         }
     }
 
@@ -129,17 +135,30 @@ public final class MapDbChatMemoryStore implements ChatMemoryStore {
         SessionKey key = resolver.resolve(memoryId);
         synchronized (lockOf(key)) {
             storage.deleteSession(key);
-            cache.remove(key);
+            cache.invalidate(key);
         }
     }
 
+    /** @return how many sessions have a lock now (for tests: only those in use) */
+    long lockCount() {
+        locks.cleanUp();
+        return locks.estimatedSize();
+    }
+
+    /** @return how many sessions' windows are cached now (for tests) */
+    long cachedWindows() {
+        cache.cleanUp();
+        return cache.estimatedSize();
+    }
+
     private Object lockOf(SessionKey key) {
-        return locks.computeIfAbsent(key, k -> new Object());
+        return locks.get(key, k -> new Object());
     }
 
     private Window window(SessionKey key) {
-        Window cached = cache.get(key);
-        if (cached != null) {
+        Window cached = cache.getIfPresent(key);
+        OptionalLong version = storage.sessionVersion(key);
+        if (cached != null && cached.version() == version.orElse(-1)) {
             return cached;
         }
         Window loaded = load(key);
@@ -148,9 +167,9 @@ public final class MapDbChatMemoryStore implements ChatMemoryStore {
     }
 
     private Window load(SessionKey key) {
-        var session = storage.session(key);
+        Optional<Session> session = storage.session(key);
         if (session.isEmpty()) {
-            return new Window(List.of(), List.of(), null, false);
+            return new Window(List.of(), List.of(), null, false, -1);
         }
         List<MessagePosition> positions = new ArrayList<>();
         List<ChatMessage> messages = new ArrayList<>();
@@ -174,7 +193,7 @@ public final class MapDbChatMemoryStore implements ChatMemoryStore {
         Run open = last.isEmpty() || last.get(0).completed() ? null : last.get(0);
         return new Window(positions, messages, open == null ? null : open.runId(),
                 open != null && open.messages().stream().map(ChatMessages::toLangChain4j)
-                        .anyMatch(UserMessage.class::isInstance));
+                        .anyMatch(UserMessage.class::isInstance), session.get().version());
     }
 
     private static int indexOf(List<ChatMessage> messages, ChatMessage message, int from) {
@@ -207,13 +226,14 @@ public final class MapDbChatMemoryStore implements ChatMemoryStore {
         return out.toString();
     }
 
-    /** Configures a {@link MapDbChatMemoryStore}; validation happens in {@link #build()}. */
+    /** Configures a {@link MemoryStorageChatMemoryStore}; validation happens in {@link #build()}. */
     public static final class Builder {
         private MemoryStorage storage;
         private String userId = AgnoChatMemoryProvider.DEFAULT_USER;
         private SessionKeyResolver resolver;
         private String agentId;
         private int cachedSessions = 1_000;
+        private Duration cacheIdleTime = Duration.ofMinutes(30);
 
         private Builder() {
         }
@@ -264,8 +284,20 @@ public final class MapDbChatMemoryStore implements ChatMemoryStore {
             return this;
         }
 
-        /** @return the store */
-        public MapDbChatMemoryStore build() {
+        /**
+         * @param idle how long a session's window stays cached without use (default 30 minutes)
+         * @return this builder
+         */
+        public Builder cacheIdleTime(Duration idle) {
+            this.cacheIdleTime = idle;
+            return this;
+        }
+
+        /**
+         * @return the store
+         * @throws IllegalArgumentException naming the parameter, when a value is missing or invalid
+         */
+        public MemoryStorageChatMemoryStore build() {
             Require.notNull(storage, "storage");
             if (resolver == null) {
                 Require.notBlank(userId, "userId");
@@ -274,7 +306,11 @@ public final class MapDbChatMemoryStore implements ChatMemoryStore {
                 Require.notBlank(agentId, "agentId");
             }
             Require.positive(cachedSessions, "cachedSessions");
-            return new MapDbChatMemoryStore(this);
+            Require.notNull(cacheIdleTime, "cacheIdleTime");
+            if (cacheIdleTime.isNegative() || cacheIdleTime.isZero()) {
+                throw new IllegalArgumentException("cacheIdleTime must be positive, but is " + cacheIdleTime);
+            }
+            return new MemoryStorageChatMemoryStore(this);
         }
     }
 }

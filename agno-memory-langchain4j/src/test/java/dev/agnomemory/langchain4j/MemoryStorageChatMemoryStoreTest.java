@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.agnomemory.core.Run;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.storage.mapdb.MapDbStorage;
+import dev.agnomemory.langchain4j.testing.TempStorage;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
@@ -17,42 +18,34 @@ import dev.langchain4j.memory.chat.MessageWindowChatMemory;
 import dev.langchain4j.memory.chat.TokenWindowChatMemory;
 import dev.langchain4j.model.TokenCountEstimator;
 import dev.langchain4j.store.memory.chat.InMemoryChatMemoryStore;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * LangChain4j's own window memories behave the same on the MapDB store as on the in-memory store, and the store
  * keeps the full history on disk.
  */
-class MapDbChatMemoryStoreTest {
+class MemoryStorageChatMemoryStoreTest {
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TempStorage temp = new TempStorage();
 
     private MapDbStorage storage;
-    private MapDbChatMemoryStore store;
+    private MemoryStorageChatMemoryStore store;
 
     @BeforeEach
     void open() {
-        storage = MapDbStorage.open(dir.resolve("store.db"));
-        store = MapDbChatMemoryStore.builder().storage(storage).build();
-    }
-
-    @AfterEach
-    void close() {
-        storage.close();
+        storage = temp.storage();
+        store = MemoryStorageChatMemoryStore.builder().storage(storage).build();
     }
 
     private void reopen() {
-        storage.close();
-        storage = MapDbStorage.open(dir.resolve("store.db"));
-        store = MapDbChatMemoryStore.builder().storage(storage).build();
+        storage = temp.reopen();
+        store = MemoryStorageChatMemoryStore.builder().storage(storage).build();
     }
 
     /** Runs the same script on a memory over the MapDB store and over LangChain4j's in-memory store. */
@@ -189,7 +182,7 @@ class MapDbChatMemoryStoreTest {
 
     @Test
     void windowIsStoredAsRanges() {
-        assertThat(MapDbChatMemoryStore.encode(List.of(new dev.agnomemory.core.MessagePosition(0, 0),
+        assertThat(MemoryStorageChatMemoryStore.encode(List.of(new dev.agnomemory.core.MessagePosition(0, 0),
                 new dev.agnomemory.core.MessagePosition(3, 1), new dev.agnomemory.core.MessagePosition(3, 2),
                 new dev.agnomemory.core.MessagePosition(4, 0)))).isEqualTo("0:0-0,3:1-2,4:0-0");
     }

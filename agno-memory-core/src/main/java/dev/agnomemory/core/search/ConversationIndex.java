@@ -1,0 +1,95 @@
+package dev.agnomemory.core.search;
+
+import dev.agnomemory.core.MessagePosition;
+import dev.agnomemory.core.SessionKey;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Searches everything a user has said, by meaning and by words: derived data built from the stored messages, which
+ * can always be rebuilt from them.
+ *
+ * <p>Rules every implementation keeps:
+ * <ul>
+ *   <li><b>Isolation.</b> A search sees only the messages of {@link ConversationQuery#userId()}, filtered inside
+ *       the index, not after the fact; the neighbours of a hit come from the hit's own session.</li>
+ *   <li><b>Identity.</b> A message is identified by its session and {@link MessagePosition}; adding a message again
+ *       replaces the indexed one (so replaying messages after a restart is harmless). Messages are meant to be
+ *       immutable: a message indexed with its predecessors as context keeps the context it was indexed with.</li>
+ *   <li><b>Read your writes.</b> A search started after {@link #add} or a removal returned sees its effect.</li>
+ *   <li><b>Removal.</b> {@link #removeSession} and {@link #removeUser} make the messages unsearchable at once;
+ *       {@link #purgeDeleted()} makes their text leave the index's files.</li>
+ *   <li>Thread-safe.</li>
+ * </ul>
+ */
+public interface ConversationIndex extends AutoCloseable {
+
+    /**
+     * Indexes messages, embedding their texts in batches. Messages of one session should arrive in position order:
+     * a message is indexed with the text of the messages before it in its session that are already indexed (or
+     * earlier in the same call). Messages with blank text are skipped.
+     *
+     * @param messages the messages, of any users and sessions, not null
+     */
+    void add(List<IndexedMessage> messages);
+
+    /**
+     * Removes every message of a session.
+     *
+     * @param session the user and session
+     */
+    void removeSession(SessionKey session);
+
+    /**
+     * Removes every message of a user.
+     *
+     * @param userId the user, not blank
+     */
+    void removeUser(String userId);
+
+    /**
+     * The messages of one user most related to a query, best first.
+     *
+     * @param query the user, the text and the options
+     * @return up to {@link ConversationQuery#limit()} hits, best first; empty when nothing matches
+     */
+    List<ConversationHit> search(ConversationQuery query);
+
+    /**
+     * Shorthand for {@code search(new ConversationQuery(userId, text, limit, DEFAULT_NEIGHBOURS, null))}.
+     *
+     * @param userId the user whose messages are searched
+     * @param text what to look for
+     * @param limit how many messages to return at most
+     * @return the hits, best first
+     */
+    default List<ConversationHit> search(String userId, String text, int limit) {
+        return search(new ConversationQuery(userId, text, limit, ConversationQuery.DEFAULT_NEIGHBOURS, null));
+    }
+
+    /**
+     * The position of the last indexed message of a session, so indexing can resume after it (for example after a
+     * restart, from the stored messages that follow).
+     *
+     * @param session the user and session
+     * @return the highest indexed position; empty when none of the session's messages is indexed
+     */
+    Optional<MessagePosition> lastIndexedPosition(SessionKey session);
+
+    /**
+     * Makes everything added or removed so far survive a restart (vectors included, so they are not recomputed).
+     * Until then a crash may lose recent changes, which are then indexed again from storage.
+     */
+    void commit();
+
+    /**
+     * Rewrites the parts of the index that still hold removed messages, and commits, so that the text of every
+     * removed message leaves the index's files (an index keeps removed entries until they are merged away).
+     * Costs time proportional to the size of the parts holding removed messages.
+     */
+    void purgeDeleted();
+
+    /** Commits and releases the index's files. */
+    @Override
+    void close();
+}

@@ -1,0 +1,292 @@
+package dev.agnomemory.langchain4j;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agnomemory.core.RunOutcome;
+import dev.agnomemory.core.SessionKey;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.invocation.InvocationContext;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.observability.api.event.AiServiceErrorEvent;
+import dev.langchain4j.observability.api.event.AiServiceRequestIssuedEvent;
+import dev.langchain4j.observability.api.event.AiServiceStartedEvent;
+import dev.langchain4j.observability.api.listener.AiServiceCompletedListener;
+import dev.langchain4j.observability.api.listener.AiServiceErrorListener;
+import dev.langchain4j.observability.api.listener.AiServiceListener;
+import dev.langchain4j.observability.api.listener.AiServiceRequestIssuedListener;
+import dev.langchain4j.observability.api.listener.AiServiceResponseReceivedListener;
+import dev.langchain4j.observability.api.listener.AiServiceStartedListener;
+import dev.langchain4j.observability.api.listener.ToolExecutedEventListener;
+import java.lang.ref.Cleaner;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows each AI service call through LangChain4j's own events and makes it one run of its session.
+ *
+ * <p>Rules:
+ * <ul>
+ *   <li><b>A blocking call</b> takes its session's turn when it starts (the started event, on the caller's
+ *       thread, before the prompt is built) and gives it back when it completes or fails.</li>
+ *   <li><b>A streaming call</b> ({@code TokenStream}) takes its turn when the stream starts ({@code start()}, on
+ *       that thread), not when the method is called: a stream created but never started holds nothing. What
+ *       LangChain4j adds to the memory while creating the stream is kept with the call and written when it
+ *       starts; with {@link #transform}, its first request is then built from storage as it is at that moment, so
+ *       it also holds a call that completed in between. It gives the turn back on completion, on error, and on
+ *       cancellation: LangChain4j reports no event when a stream is cancelled through its {@code StreamingHandle}
+ *       (or fails after {@code ignoreErrors()}), so such a stream's run is finished as cancelled when the stream
+ *       is garbage-collected, or at once with {@link AgnoChatMemoryProvider#streamCancelled}.</li>
+ *   <li><b>Turns</b> come from {@link CallTurns}; a call that waits longer than the wait limit goes on with a
+ *       warning.</li>
+ *   <li><b>Run outcome and metrics.</b> The completed event finishes the run as completed, the error event as an
+ *       error with the exception's class and first line; every model response adds its token usage, model name
+ *       and finish reason, every tool execution one tool call ({@link Call}).</li>
+ *   <li>Listeners never throw: a memory id the resolver rejects is left to fail the call where LangChain4j asks
+ *       the provider for the memory, with the resolver's message.</li>
+ * </ul>
+ */
+final class CallCoordinator {
+
+    private static final Logger log = LoggerFactory.getLogger(CallCoordinator.class);
+
+    /** The streaming call whose method is running on this thread (LangChain4j adds its messages meanwhile). */
+    private static final ThreadLocal<Call> CREATING = new ThreadLocal<>();
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    private final SessionKeyResolver resolver;
+    private final SessionWindows windows;
+    private final RunBoundaries runs;
+    private final CallTurns turns;
+    private final Duration waitLimit;
+    private final Runnable onFirstCall;
+    private final ConcurrentHashMap<String, Call> active = new ConcurrentHashMap<>();
+    /** Streams created and not started; one never started is forgotten after an hour. */
+    private final Cache<String, Call> pendingStreams = Caffeine.newBuilder().maximumSize(10_000)
+            .expireAfterWrite(Duration.ofHours(1)).build();
+
+    CallCoordinator(SessionKeyResolver resolver, SessionWindows windows, RunBoundaries runs, CallTurns turns,
+            Duration waitLimit, Runnable onFirstCall) {
+        this.resolver = resolver;
+        this.windows = windows;
+        this.runs = runs;
+        this.turns = turns;
+        this.waitLimit = waitLimit;
+        this.onFirstCall = onFirstCall;
+    }
+
+    /** @return the streaming call being created on this thread for this session, or null */
+    static Call creatingOn(SessionKey key) {
+        Call c = CREATING.get();
+        return c != null && c.key.equals(key) ? c : null;
+    }
+
+    /** LangChain4j added the user message of the stream being created: the creation is over. */
+    static void creationDone() {
+        CREATING.remove();
+    }
+
+    List<AiServiceListener<?>> listeners() {
+        return List.of((AiServiceStartedListener) this::started,
+                (AiServiceRequestIssuedListener) this::requestIssued,
+                (AiServiceResponseReceivedListener) e -> {
+                    Call call = active.get(id(e.invocationContext()));
+                    if (call != null) {
+                        call.modelCalled(e.response());
+                    }
+                },
+                (ToolExecutedEventListener) e -> {
+                    Call call = active.get(id(e.invocationContext()));
+                    if (call != null) {
+                        call.toolCalled();
+                    }
+                },
+                (AiServiceCompletedListener) e -> end(id(e.invocationContext()),
+                        call -> RunOutcome.completed(call.metrics())),
+                (AiServiceErrorListener) this::failed);
+    }
+
+    private void started(AiServiceStartedEvent event) {
+        CREATING.remove();
+        InvocationContext context = event.invocationContext();
+        SessionKey key = resolveQuietly(context.chatMemoryId());
+        if (key == null) {
+            return;
+        }
+        onFirstCall.run();
+        Call call = new Call(id(context), key, StreamingMethods.isStreaming(context),
+                event.userMessage() == null ? null : ChatMessages.text(event.userMessage()), sessionState(context));
+        if (call.streaming) {
+            pendingStreams.put(call.id, call);
+            CREATING.set(call);
+            return;
+        }
+        begin(call);
+        windows.get(key).beginCall(call);
+    }
+
+    /**
+     * The {@code chatRequestTransformer} that {@link AgnoChatMemoryProvider#attachTo} installs: when a stream
+     * starts, its first request is built from storage now; every other request passes unchanged.
+     */
+    ChatRequest transform(ChatRequest request, Object memoryId) {
+        if (pendingStreams.asMap().isEmpty() || request.messages().isEmpty()) {
+            return request;
+        }
+        ChatMessage last = request.messages().get(request.messages().size() - 1);
+        if (!(last instanceof UserMessage user)) {
+            return request;
+        }
+        SessionKey key = resolveQuietly(memoryId);
+        Call call = key == null ? null : pendingFor(key, user);
+        if (call == null || pendingStreams.asMap().remove(call.id) == null) {
+            return request;
+        }
+        begin(call);
+        return request.toBuilder().messages(windows.get(key).beginStream(call, user)).build();
+    }
+
+    private Call pendingFor(SessionKey key, UserMessage user) {
+        Call equal = null;
+        for (Call c : pendingStreams.asMap().values()) {
+            if (c.key.equals(key) && c.pendingUser != null) {
+                if (c.pendingUser == user) {
+                    return c;
+                }
+                if (equal == null && c.pendingUser.equals(user)) {
+                    equal = c;
+                }
+            }
+        }
+        return equal;
+    }
+
+    private void requestIssued(AiServiceRequestIssuedEvent event) {
+        String id = id(event.invocationContext());
+        Call call = active.get(id);
+        if (call == null) {
+            call = pendingStreams.asMap().remove(id);
+            if (call == null) {
+                return;
+            }
+            // Started without the transformer (only the listeners registered): the first request was built when
+            // the stream was created; what it added is written now.
+            begin(call);
+            windows.get(call.key).beginStream(call, null);
+        }
+        if (call.streaming && !call.watched) {
+            call.watched = true;
+            String callId = call.id;
+            // The stream holds this context until it ends; once it is unreachable without an end event, the stream
+            // was cancelled or failed unseen.
+            CLEANER.register(event.invocationContext(), () -> abandoned(callId));
+        }
+    }
+
+    private void begin(Call call) {
+        call.turn = turns.take(call.key, call.id, waitLimit);
+        call.begun = true;
+        active.put(call.id, call);
+    }
+
+    private void failed(AiServiceErrorEvent event) {
+        String id = id(event.invocationContext());
+        Call creating = CREATING.get();
+        if (creating != null && creating.id.equals(id)) {
+            CREATING.remove();
+        }
+        pendingStreams.invalidate(id);
+        end(id, call -> RunOutcome.error(describe(event.error()), call.metrics()));
+    }
+
+    /** See {@link AgnoChatMemoryProvider#streamCancelled}. */
+    boolean streamCancelled(SessionKey key) {
+        for (Call call : active.values()) {
+            if (call.streaming && call.key.equals(key)) {
+                end(call.id, c -> RunOutcome.cancelled(c.metrics()));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void abandoned(String callId) {
+        if (active.containsKey(callId)) {
+            log.debug("Streaming call {} ended without a completion or error event (cancelled, or an error it "
+                    + "ignored); its run is recorded as cancelled", callId);
+            end(callId, c -> RunOutcome.cancelled(c.metrics()));
+        }
+    }
+
+    private void end(String id, Function<Call, RunOutcome> outcome) {
+        Call call = active.remove(id);
+        if (call == null) {
+            return;
+        }
+        try {
+            String completed = windows.get(call.key).finishCall(call, outcome.apply(call));
+            if (completed != null) {
+                runs.completed(call.key, completed);
+            }
+        } catch (RuntimeException e) {
+            log.warn("Finishing run {} of {} failed; the next call starts from what storage holds", id, call.key, e);
+        } finally {
+            if (call.turn != null) {
+                call.turn.release();
+            }
+        }
+    }
+
+    /** The call's own session state: the {@value AgnoChatMemoryProvider#SESSION_STATE} invocation parameter. */
+    private static ObjectNode sessionState(InvocationContext context) {
+        Object value = context.invocationParameters() == null ? null
+                : context.invocationParameters().get(AgnoChatMemoryProvider.SESSION_STATE);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return SessionStates.of(value, "the session_state parameter");
+        } catch (IllegalArgumentException e) {
+            log.warn("Call {} on {} ignores its session state: {}", id(context), context.chatMemoryId(),
+                    e.getMessage());
+            return null;
+        }
+    }
+
+    private SessionKey resolveQuietly(Object memoryId) {
+        try {
+            return resolver.resolve(memoryId);
+        } catch (RuntimeException e) {
+            log.debug("Memory id {} is not one of this memory's sessions: {}", memoryId, e.getMessage());
+            return null;
+        }
+    }
+
+    private static String id(InvocationContext context) {
+        return String.valueOf(context.invocationId());
+    }
+
+    /** The error as a run records it: its class and the first line of its message, at most 1,000 characters. */
+    static String describe(Throwable error) {
+        if (error == null) {
+            return "unknown error";
+        }
+        String message = error.getMessage();
+        String text = error.getClass().getSimpleName();
+        if (message != null && !message.isBlank()) {
+            int newline = message.indexOf('\n');
+            text += ": " + (newline < 0 ? message : message.substring(0, newline)).strip();
+        }
+        return text.length() <= 1_000 ? text : text.substring(0, 997) + "...";
+    }
+
+    /** @return how many calls are in progress (for tests) */
+    int activeCalls() {
+        return active.size();
+    }
+}

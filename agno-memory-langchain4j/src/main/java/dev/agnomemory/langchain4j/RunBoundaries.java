@@ -1,0 +1,73 @@
+package dev.agnomemory.langchain4j;
+
+import dev.agnomemory.core.RunOutcome;
+import dev.agnomemory.core.SessionKey;
+import dev.agnomemory.core.storage.MemoryStorage;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.UserMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where a run starts and ends, and what happens when it ends.
+ *
+ * <p>Rules:
+ * <ul>
+ *   <li><b>Start.</b> A {@link UserMessage} starts a run; so does any message when no run is open. Its id is the AI
+ *       service call's invocation id (with the provider's listeners; a second run in the same call, and every
+ *       run without listeners, gets a random UUID).</li>
+ *   <li><b>End, with listeners.</b> The call's own end decides: LangChain4j's completed event finishes the run as
+ *       {@code COMPLETED}, its error event as {@code ERROR} with the error's message, a stream that ends without
+ *       either (cancelled) as {@code CANCELLED}; each with the run's metrics.</li>
+ *   <li><b>End, without listeners.</b> An {@link AiMessage} without tool calls completes the run (no metrics); a
+ *       run still open when the next user message arrives stays in storage as {@code RUNNING}.</li>
+ *   <li><b>Completed.</b> Only a completed run joins the history and starts the after-run memory work
+ *       ({@link AfterRunWork}); the others stay in storage, visible to the application and the tools.</li>
+ * </ul>
+ */
+final class RunBoundaries {
+
+    private static final Logger log = LoggerFactory.getLogger(RunBoundaries.class);
+
+    private final MemoryStorage storage;
+    private final AfterRunWork afterRun;
+
+    RunBoundaries(MemoryStorage storage, AfterRunWork afterRun) {
+        this.storage = storage;
+        this.afterRun = afterRun;
+    }
+
+    static boolean startsRun(ChatMessage message) {
+        return message instanceof UserMessage;
+    }
+
+    /** Without listeners, the final answer ends the run. */
+    static boolean endsRunWithoutListeners(ChatMessage message) {
+        return message instanceof AiMessage ai && !ai.hasToolExecutionRequests();
+    }
+
+    /**
+     * Records how the run ended. A session deleted meanwhile is not an error: the run went with it.
+     *
+     * @return whether the outcome was stored
+     */
+    boolean finish(SessionKey key, String runId, RunOutcome outcome) {
+        try {
+            storage.finishRun(key, runId, outcome);
+            return true;
+        } catch (IllegalStateException e) {
+            log.debug("Run {} of {} could not be finished as {}: {}", runId, key, outcome.status(), e.getMessage());
+            return false;
+        }
+    }
+
+    /** A run completed: starts the after-run memory work. Call it outside any session lock. */
+    void completed(SessionKey key, String runId) {
+        afterRun.runCompleted(key, runId);
+    }
+
+    AfterRunWork afterRun() {
+        return afterRun;
+    }
+}

@@ -27,23 +27,23 @@ final class SessionTails {
 
     static final int CAPACITY = 10_000;
 
-    private record Entry(MessagePosition position, String text) {
+    private record TailMessage(MessagePosition position, String text) {
     }
 
-    private final LinkedHashMap<SessionKey, List<Entry>> tails = new LinkedHashMap<>(16, 0.75f, true) {
+    private final LinkedHashMap<SessionKey, List<TailMessage>> tails = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<SessionKey, List<Entry>> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<SessionKey, List<TailMessage>> eldest) {
             return size() > CAPACITY;
         }
     };
 
     /** The texts right before {@code position} in the session, oldest first, when the tail knows them. */
     Optional<List<String>> before(SessionKey session, MessagePosition position) {
-        List<Entry> tail = tails.get(session);
+        List<TailMessage> tail = tails.get(session);
         if (tail == null || tail.get(tail.size() - 1).position().compareTo(position) >= 0) {
             return Optional.empty();
         }
-        return Optional.of(tail.stream().map(Entry::text).toList());
+        return Optional.of(tail.stream().map(TailMessage::text).toList());
     }
 
     /**
@@ -55,21 +55,21 @@ final class SessionTails {
      * @param knownBefore the texts right before it (from {@link #before} or the index), oldest first
      */
     void indexed(SessionKey session, MessagePosition position, String text, List<String> knownBefore) {
-        List<Entry> tail = tails.get(session);
+        List<TailMessage> tail = tails.get(session);
         if (tail != null && tail.get(tail.size() - 1).position().compareTo(position) >= 0) {
             tails.remove(session); // out of order: no longer sure what precedes what
             return;
         }
-        List<Entry> next = new ArrayList<>(MessageDocuments.CONTEXT_BEFORE);
+        List<TailMessage> next = new ArrayList<>(MessageDocuments.CONTEXT_BEFORE);
         if (tail != null) {
             next.addAll(tail);
         } else {
             // Texts read from the index: their positions are unknown but below this one.
             for (String t : knownBefore) {
-                next.add(new Entry(new MessagePosition(0, 0), t));
+                next.add(new TailMessage(new MessagePosition(0, 0), t));
             }
         }
-        next.add(new Entry(position, text));
+        next.add(new TailMessage(position, text));
         while (next.size() > MessageDocuments.CONTEXT_BEFORE) {
             next.remove(0);
         }

@@ -17,8 +17,12 @@ import java.util.Optional;
  *       replaces the indexed one (so replaying messages after a restart is harmless). Messages are meant to be
  *       immutable: a message indexed with its predecessors as context keeps the context it was indexed with.</li>
  *   <li><b>Read your writes.</b> A search started after {@link #add} or a removal returned sees its effect.</li>
- *   <li><b>Removal.</b> {@link #removeSession} and {@link #removeUser} make the messages unsearchable at once;
- *       {@link #purgeDeleted()} makes their text leave the index's files.</li>
+ *   <li><b>Removal.</b> {@link #removeSession} and {@link #removeUser} make the messages unsearchable at once and
+ *       drop the sessions' records; {@link #purgeDeleted()} makes their text leave the index's files.</li>
+ *   <li><b>Records.</b> {@link #recordSession} keeps, per session, the stored version and position the index has
+ *       caught up to ({@link IndexedSession}), so that whoever keeps the index current ({@link ConversationSearch})
+ *       can tell cheaply which sessions changed. A record never moves back to a lower version of the same
+ *       incarnation of a session; it is durable with the messages indexed before it.</li>
  *   <li>Thread-safe.</li>
  * </ul>
  */
@@ -75,6 +79,32 @@ public interface ConversationIndex extends AutoCloseable {
      * @return the highest indexed position; empty when none of the session's messages is indexed
      */
     Optional<MessagePosition> lastIndexedPosition(SessionKey session);
+
+    /**
+     * Records how far the index has caught up with a stored session (see {@link IndexedSession}). Ignored when the
+     * index already holds a higher version of the same incarnation of the session.
+     *
+     * @param session the record
+     */
+    void recordSession(IndexedSession session);
+
+    /**
+     * @param session the user and session
+     * @return the session's record, empty when there is none (never recorded, or removed)
+     */
+    Optional<IndexedSession> indexedSession(SessionKey session);
+
+    /**
+     * @param userId the user, not blank
+     * @return the records of the user's sessions, in no particular order
+     */
+    List<IndexedSession> indexedSessions(String userId);
+
+    /**
+     * @return the records of every user's sessions, in no particular order (for a sweep that finds sessions that
+     *     no longer exist in storage)
+     */
+    List<IndexedSession> indexedSessions();
 
     /**
      * Makes everything added or removed so far survive a restart (vectors included, so they are not recomputed).

@@ -32,7 +32,6 @@ import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.BoostQuery;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
-import org.apache.lucene.search.MatchAllDocsQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.SearcherFactory;
@@ -94,18 +93,18 @@ public final class LuceneConversationIndex implements ConversationIndex {
     public static final int DEFAULT_EMBEDDING_BATCH_SIZE = 64;
 
     private static final String FORMAT_KEY = "agno.format";
-    private static final String FORMAT = "1";
+    /** 2: session records ({@link IndexedSession}) beside the messages. */
+    private static final String FORMAT = "2";
     private static final String MODEL_KEY = "agno.embedding.model";
     private static final String DIMENSIONS_KEY = "agno.embedding.dimensions";
     /** Messages re-embedded per {@link #add} call after a model change. */
     private static final int REEMBED_CHUNK = 2_000;
 
-    private static final Similarity SIMILARITY = new BM25Similarity(1.2f, 0.4f);
+    private static final Similarity SIMILARITY = new BM25Similarity(HybridRanking.BM25_K1, HybridRanking.BM25_B);
 
     private final String location;
     private final Directory directory;
-    private final TextEmbedder embedder;
-    private final int batchSize;
+    private final Embeddings embeddings;
     private final ConversationAnalyzer analyzer = new ConversationAnalyzer();
     private final IndexWriter writer;
     private final SearcherManager searchers;
@@ -113,6 +112,8 @@ public final class LuceneConversationIndex implements ConversationIndex {
     private final ReentrantLock writeLock = new ReentrantLock();
     /** The last messages indexed per session; guarded by {@link #writeLock}. */
     private final SessionTails tails = new SessionTails();
+    /** Every session record of the index, read at open and written through; written under {@link #writeLock}. */
+    private final SessionRecords records = new SessionRecords();
     /** Counts completed writes; searches refresh until they see at least the count at their start. */
     private final AtomicLong writes = new AtomicLong();
     private final Object refreshLock = new Object();
@@ -121,8 +122,7 @@ public final class LuceneConversationIndex implements ConversationIndex {
 
     private LuceneConversationIndex(Builder b) throws IOException {
         this.location = b.path == null ? "in-memory conversation index" : "conversation index " + b.path;
-        this.embedder = b.embedder;
-        this.batchSize = b.embeddingBatchSize;
+        this.embeddings = new Embeddings(b.embedder, b.embeddingBatchSize);
         this.directory = b.path == null ? new ByteBuffersDirectory() : FSDirectory.open(b.path);
         IndexWriter opened = null;
         SearcherManager manager = null;
@@ -163,6 +163,7 @@ public final class LuceneConversationIndex implements ConversationIndex {
         this.searchers = manager;
         try {
             checkFormatAndModel();
+            loadRecords();
         } catch (IOException | RuntimeException e) {
             searchers.close();
             writer.rollback();
@@ -196,13 +197,27 @@ public final class LuceneConversationIndex implements ConversationIndex {
         return w;
     }
 
+    private void loadRecords() throws IOException {
+        searchers.maybeRefreshBlocking();
+        IndexSearcher searcher = searchers.acquire();
+        try {
+            StoredFields stored = searcher.getIndexReader().storedFields();
+            for (ScoreDoc d : searcher.search(MessageDocuments.RECORDS, Integer.MAX_VALUE).scoreDocs) {
+                records.put(MessageDocuments.readRecord(stored.document(d.doc, MessageDocuments.RECORD_STORED)));
+            }
+        } finally {
+            searchers.release(searcher);
+        }
+    }
+
     private void checkFormatAndModel() throws IOException {
+        TextEmbedder embedder = embeddings.embedder();
         Map<String, String> data = new HashMap<>();
         Iterable<Map.Entry<String, String>> live = writer.getLiveCommitData();
         if (live != null) {
             live.forEach(e -> data.put(e.getKey(), e.getValue()));
         }
-        boolean hasMessages = writer.getDocStats().numDocs > 0;
+        boolean hasMessages = writer.getDocStats().numDocs > 0; // messages or records
         if (hasMessages && !FORMAT.equals(data.get(FORMAT_KEY))) {
             log.warn("The {} was written in another format ({}); starting it empty, to be filled again from storage",
                     location, data.get(FORMAT_KEY));
@@ -219,15 +234,23 @@ public final class LuceneConversationIndex implements ConversationIndex {
         }
     }
 
-    /** Reads every message back, drops the index's contents and adds them again with the current model's vectors. */
+    /**
+     * Reads every message and record back, drops the index's contents and adds them again, the messages with the
+     * current model's vectors.
+     */
     private void reembedAll(String previousModel) throws IOException {
+        TextEmbedder embedder = embeddings.embedder();
         List<IndexedMessage> all = new ArrayList<>();
+        List<IndexedSession> recorded = new ArrayList<>();
         searchers.maybeRefreshBlocking();
         IndexSearcher searcher = searchers.acquire();
         try {
             StoredFields stored = searcher.getIndexReader().storedFields();
-            for (ScoreDoc d : searcher.search(new MatchAllDocsQuery(), Integer.MAX_VALUE).scoreDocs) {
+            for (ScoreDoc d : searcher.search(MessageDocuments.MESSAGES, Integer.MAX_VALUE).scoreDocs) {
                 all.add(MessageDocuments.read(stored.document(d.doc, MessageDocuments.STORED)));
+            }
+            for (ScoreDoc d : searcher.search(MessageDocuments.RECORDS, Integer.MAX_VALUE).scoreDocs) {
+                recorded.add(MessageDocuments.readRecord(stored.document(d.doc, MessageDocuments.RECORD_STORED)));
             }
         } finally {
             searchers.release(searcher);
@@ -242,6 +265,9 @@ public final class LuceneConversationIndex implements ConversationIndex {
         writes.incrementAndGet();
         for (int from = 0; from < all.size(); from += REEMBED_CHUNK) {
             add(all.subList(from, Math.min(all.size(), from + REEMBED_CHUNK)));
+        }
+        for (IndexedSession r : recorded) {
+            writer.updateDocument(MessageDocuments.recordTerm(r.key()), MessageDocuments.buildRecord(r));
         }
         log.info("Re-embedded {} messages of the {}", all.size(), location);
     }
@@ -262,7 +288,7 @@ public final class LuceneConversationIndex implements ConversationIndex {
         if (indexed.isEmpty()) {
             return;
         }
-        List<float[]> vectors = embed(indexed.stream().map(IndexedMessage::text).toList());
+        List<float[]> vectors = embeddings.embed(indexed.stream().map(IndexedMessage::text).toList());
         // Per session, in position order; a repeated position keeps the last message given for it.
         Map<SessionKey, TreeMap<MessagePosition, Integer>> bySession = new LinkedHashMap<>();
         for (int i = 0; i < indexed.size(); i++) {
@@ -323,21 +349,26 @@ public final class LuceneConversationIndex implements ConversationIndex {
     @Override
     public void removeSession(SessionKey session) {
         Require.notNull(session, "session");
-        delete(MessageDocuments.sessionTerm(session), () -> tails.removeSession(session),
-                "remove session " + session.sessionId() + " from");
+        delete(MessageDocuments.sessionTerm(session), () -> {
+            tails.removeSession(session);
+            records.removeSession(session);
+        }, "remove session " + session.sessionId() + " from");
     }
 
     @Override
     public void removeUser(String userId) {
         Require.notBlank(userId, "userId");
-        delete(MessageDocuments.userTerm(userId), () -> tails.removeUser(userId), "remove a user from");
+        delete(MessageDocuments.userTerm(userId), () -> {
+            tails.removeUser(userId);
+            records.removeUser(userId);
+        }, "remove a user from");
     }
 
-    private void delete(Term term, Runnable forgetTails, String what) {
+    private void delete(Term term, Runnable forget, String what) {
         writeLock.lock();
         try {
             ensureOpen();
-            forgetTails.run();
+            forget.run();
             writer.deleteDocuments(term);
             writes.incrementAndGet();
         } catch (IOException e) {
@@ -352,22 +383,22 @@ public final class LuceneConversationIndex implements ConversationIndex {
         Require.notNull(query, "query");
         MessageDocuments.checkId(query.userId(), "userId");
         ensureOpen();
-        float[] vector = embed(List.of(query.text())).get(0);
+        float[] vector = embeddings.embed(query.text());
         Query filter = MessageDocuments.userFilter(query.userId(), query.excludedSessionId());
         Map<String, Integer> terms = analyzer.queryTerms(MessageDocuments.WORDS, query.text());
         try {
             refreshIfNeeded();
             IndexSearcher searcher = searchers.acquire();
             try {
-                ScoreDoc[] words = lexical(searcher, MessageDocuments.WORDS, terms, filter);
-                ScoreDoc[] context = lexical(searcher, MessageDocuments.CONTEXT, terms, filter);
-                ScoreDoc[] meaning = searcher.search(new KnnFloatVectorQuery(MessageDocuments.VECTOR, vector,
-                        HybridRanking.DEPTH, filter), HybridRanking.DEPTH).scoreDocs;
-                List<HybridRanking.Ranked> ranked = HybridRanking.fuse(words, context, meaning);
+                List<HybridRanking.Scored> words = lexical(searcher, MessageDocuments.WORDS, terms, filter);
+                List<HybridRanking.Scored> context = lexical(searcher, MessageDocuments.CONTEXT, terms, filter);
+                List<HybridRanking.Scored> meaning = scored(searcher.search(new KnnFloatVectorQuery(
+                        MessageDocuments.VECTOR, vector, HybridRanking.DEPTH, filter), HybridRanking.DEPTH));
+                List<HybridRanking.Scored> ranked = HybridRanking.fuse(words, context, meaning);
                 StoredFields stored = searcher.getIndexReader().storedFields();
                 List<ConversationHit> hits = new ArrayList<>(Math.min(query.limit(), ranked.size()));
-                for (HybridRanking.Ranked r : ranked.subList(0, Math.min(query.limit(), ranked.size()))) {
-                    IndexedMessage m = MessageDocuments.read(stored.document(r.doc(), MessageDocuments.STORED));
+                for (HybridRanking.Scored r : ranked.subList(0, Math.min(query.limit(), ranked.size()))) {
+                    IndexedMessage m = MessageDocuments.read(stored.document((int) r.id(), MessageDocuments.STORED));
                     List<IndexedMessage> before = neighbours(searcher, m.session(), m.position(), true,
                             query.neighbours());
                     List<IndexedMessage> after = neighbours(searcher, m.session(), m.position(), false,
@@ -383,10 +414,18 @@ public final class LuceneConversationIndex implements ConversationIndex {
         }
     }
 
-    private static ScoreDoc[] lexical(IndexSearcher searcher, String field, Map<String, Integer> terms, Query filter)
-            throws IOException {
+    private static List<HybridRanking.Scored> scored(TopDocs top) {
+        List<HybridRanking.Scored> out = new ArrayList<>(top.scoreDocs.length);
+        for (ScoreDoc d : top.scoreDocs) {
+            out.add(new HybridRanking.Scored(d.doc, d.score));
+        }
+        return out;
+    }
+
+    private static List<HybridRanking.Scored> lexical(IndexSearcher searcher, String field, Map<String, Integer> terms,
+            Query filter) throws IOException {
         if (terms.isEmpty()) {
-            return new ScoreDoc[0];
+            return List.of();
         }
         BooleanQuery.Builder words = new BooleanQuery.Builder();
         terms.forEach((word, count) -> {
@@ -394,7 +433,7 @@ public final class LuceneConversationIndex implements ConversationIndex {
             words.add(count == 1 ? term : new BoostQuery(term, count), Occur.SHOULD);
         });
         Query query = new BooleanQuery.Builder().add(words.build(), Occur.MUST).add(filter, Occur.FILTER).build();
-        return searcher.search(query, HybridRanking.DEPTH).scoreDocs;
+        return scored(searcher.search(query, HybridRanking.DEPTH));
     }
 
     /** Up to {@code count} messages right before or after a position in its session, oldest first. */
@@ -424,8 +463,10 @@ public final class LuceneConversationIndex implements ConversationIndex {
             refreshIfNeeded();
             IndexSearcher searcher = searchers.acquire();
             try {
-                TopDocs top = searcher.search(new TermQuery(MessageDocuments.sessionTerm(session)), 1,
-                        MessageDocuments.REVERSE_POSITION_ORDER);
+                Query messages = new BooleanQuery.Builder()
+                        .add(new TermQuery(MessageDocuments.sessionTerm(session)), Occur.FILTER)
+                        .add(MessageDocuments.MESSAGES, Occur.FILTER).build();
+                TopDocs top = searcher.search(messages, 1, MessageDocuments.REVERSE_POSITION_ORDER);
                 if (top.scoreDocs.length == 0) {
                     return Optional.empty();
                 }
@@ -438,6 +479,45 @@ public final class LuceneConversationIndex implements ConversationIndex {
         } catch (IOException e) {
             throw failure("read", e);
         }
+    }
+
+    @Override
+    public void recordSession(IndexedSession session) {
+        Require.notNull(session, "session");
+        MessageDocuments.checkId(session.key().userId(), "userId");
+        MessageDocuments.checkId(session.key().sessionId(), "sessionId");
+        writeLock.lock();
+        try {
+            ensureOpen();
+            if (records.put(session)) {
+                writer.updateDocument(MessageDocuments.recordTerm(session.key()), MessageDocuments.buildRecord(session));
+                writes.incrementAndGet();
+            }
+        } catch (IOException e) {
+            throw failure("record session " + session.key().sessionId() + " in", e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public Optional<IndexedSession> indexedSession(SessionKey session) {
+        Require.notNull(session, "session");
+        ensureOpen();
+        return records.get(session);
+    }
+
+    @Override
+    public List<IndexedSession> indexedSessions(String userId) {
+        Require.notBlank(userId, "userId");
+        ensureOpen();
+        return records.ofUser(userId);
+    }
+
+    @Override
+    public List<IndexedSession> indexedSessions() {
+        ensureOpen();
+        return records.all();
     }
 
     @Override
@@ -474,7 +554,7 @@ public final class LuceneConversationIndex implements ConversationIndex {
             refreshIfNeeded();
             IndexSearcher searcher = searchers.acquire();
             try {
-                return searcher.getIndexReader().numDocs();
+                return searcher.count(MessageDocuments.MESSAGES);
             } finally {
                 searchers.release(searcher);
             }
@@ -485,7 +565,7 @@ public final class LuceneConversationIndex implements ConversationIndex {
 
     /** @return the embedder whose vectors this index holds */
     public TextEmbedder embedder() {
-        return embedder;
+        return embeddings.embedder();
     }
 
     @Override
@@ -511,7 +591,7 @@ public final class LuceneConversationIndex implements ConversationIndex {
 
     @Override
     public String toString() {
-        return "LuceneConversationIndex[" + location + ", embedder=" + embedder.modelId() + "]";
+        return "LuceneConversationIndex[" + location + ", embedder=" + embeddings.embedder().modelId() + "]";
     }
 
     /** Makes the searchers see every write completed before this call. */
@@ -528,46 +608,6 @@ public final class LuceneConversationIndex implements ConversationIndex {
             searchers.maybeRefreshBlocking();
             refreshedWrites = now;
         }
-    }
-
-    /** Embeds in batches; checks count, dimensions and values; returns normalized vectors. */
-    private List<float[]> embed(List<String> texts) {
-        List<float[]> out = new ArrayList<>(texts.size());
-        for (int from = 0; from < texts.size(); from += batchSize) {
-            List<String> batch = texts.subList(from, Math.min(texts.size(), from + batchSize));
-            List<float[]> vectors = embedder.embedAll(batch);
-            if (vectors == null || vectors.size() != batch.size()) {
-                throw new IllegalStateException("The embedder " + embedder.modelId() + " returned "
-                        + (vectors == null ? "no" : vectors.size()) + " vectors for " + batch.size() + " texts");
-            }
-            for (float[] v : vectors) {
-                out.add(normalized(v));
-            }
-        }
-        return out;
-    }
-
-    private float[] normalized(float[] v) {
-        if (v == null || v.length != embedder.dimensions()) {
-            throw new IllegalStateException("The embedder " + embedder.modelId() + " returned a vector of "
-                    + (v == null ? "null" : v.length + " dimensions") + " instead of " + embedder.dimensions());
-        }
-        double sum = 0;
-        for (float x : v) {
-            if (!Float.isFinite(x)) {
-                throw new IllegalStateException("The embedder " + embedder.modelId() + " returned a vector holding "
-                        + x);
-            }
-            sum += (double) x * x;
-        }
-        float[] out = v.clone();
-        if (sum > 0) {
-            float scale = (float) (1.0 / Math.sqrt(sum));
-            for (int i = 0; i < out.length; i++) {
-                out[i] *= scale;
-            }
-        }
-        return out;
     }
 
     private void ensureOpen() {
@@ -640,10 +680,7 @@ public final class LuceneConversationIndex implements ConversationIndex {
          * @throws SearchIndexException when the directory cannot be opened or is in use by another process
          */
         public LuceneConversationIndex build() {
-            Require.notNull(embedder, "embedder");
-            Require.notBlank(embedder.modelId(), "embedder.modelId()");
-            Require.positive(embedder.dimensions(), "embedder.dimensions()");
-            Require.positive(embeddingBatchSize, "embeddingBatchSize");
+            Embeddings.require(embedder, embeddingBatchSize);
             if (path == null && !inMemory) {
                 throw new IllegalArgumentException("directory must be set (or inMemory() chosen)");
             }

@@ -6,6 +6,7 @@ import dev.agnomemory.core.SessionKey;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
@@ -21,6 +22,7 @@ import org.apache.lucene.index.Term;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.BooleanClause.Occur;
 import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.FieldExistsQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.Sort;
 import org.apache.lucene.search.SortField;
@@ -28,7 +30,8 @@ import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.util.BytesRef;
 
 /**
- * The Lucene document of one message: which fields it has, how ids become terms, and how a message is read back.
+ * The Lucene documents of the index: one per message (which fields it has, how ids become terms, how a message is
+ * read back), and one per recorded session ({@link IndexedSession}).
  *
  * <p>Rules:
  * <ul>
@@ -41,6 +44,8 @@ import org.apache.lucene.util.BytesRef;
  *       {@link #CONTEXT_BEFORE} messages before it in its session ({@link #CONTEXT}; a reply such as "Yes, it was
  *       amazing!" is found by the question it answers), and by its embedding vector ({@link #VECTOR}, the message's
  *       own text, normalized, compared by dot product).</li>
+ *   <li>A session's record is a document with the session's user and session terms (so removing the session or
+ *       user removes it too), its own id term, and no words, vector or position: no message query matches it.</li>
  * </ul>
  */
 final class MessageDocuments {
@@ -56,6 +61,7 @@ final class MessageDocuments {
     static final String WORDS = "words";
     static final String CONTEXT = "context";
     static final String VECTOR = "vector";
+    static final String RECORD_ID = "record_id";
 
     private static final String STORED_USER = "stored_user";
     private static final String STORED_SESSION = "stored_session";
@@ -64,10 +70,25 @@ final class MessageDocuments {
     private static final String STORED_SECONDS = "stored_seconds";
     private static final String STORED_NANOS = "stored_nanos";
     private static final String STORED_TEXT = "stored_text";
+    private static final String RECORD_VERSION = "record_version";
+    private static final String RECORD_CREATED_SECONDS = "record_created_seconds";
+    private static final String RECORD_CREATED_NANOS = "record_created_nanos";
+    private static final String RECORD_THROUGH_RUN = "record_through_run";
+    private static final String RECORD_THROUGH_INDEX = "record_through_index";
 
     /** The stored fields {@link #read} needs. */
     static final Set<String> STORED = Set.of(STORED_USER, STORED_SESSION, STORED_RUN,
             RUN_SEQUENCE, MESSAGE_INDEX, STORED_ROLE, STORED_SECONDS, STORED_NANOS, STORED_TEXT);
+
+    /** The stored fields {@link #readRecord} needs. */
+    static final Set<String> RECORD_STORED = Set.of(STORED_USER, STORED_SESSION, RECORD_VERSION,
+            RECORD_CREATED_SECONDS, RECORD_CREATED_NANOS, RECORD_THROUGH_RUN, RECORD_THROUGH_INDEX);
+
+    /** Matches every message document and no record. */
+    static final Query MESSAGES = new FieldExistsQuery(RUN_SEQUENCE);
+
+    /** Matches every record document and no message. */
+    static final Query RECORDS = new FieldExistsQuery(RECORD_ID);
 
     /** The longest id a term can hold: Lucene's term limit in UTF-16 bytes, with room for the prefixes. */
     static final int MAX_ID_LENGTH = 8_000;
@@ -120,6 +141,41 @@ final class MessageDocuments {
                 Instant.ofEpochSecond(d.getField(STORED_SECONDS).numericValue().longValue(),
                         d.getField(STORED_NANOS).numericValue().intValue()),
                 readString(d, STORED_TEXT));
+    }
+
+    static Document buildRecord(IndexedSession r) {
+        Document d = new Document();
+        SessionKey key = r.key();
+        d.add(new StringField(USER, userTerm(key.userId()).bytes(), Field.Store.NO));
+        d.add(new StringField(SESSION_KEY, sessionTerm(key).bytes(), Field.Store.NO));
+        d.add(new StringField(RECORD_ID, recordTerm(key).bytes(), Field.Store.NO));
+        d.add(new NumericDocValuesField(RECORD_ID, 1)); // for RECORDS
+        storeString(d, STORED_USER, key.userId());
+        storeString(d, STORED_SESSION, key.sessionId());
+        d.add(new StoredField(RECORD_VERSION, r.version()));
+        d.add(new StoredField(RECORD_CREATED_SECONDS, r.createdAt().getEpochSecond()));
+        d.add(new StoredField(RECORD_CREATED_NANOS, r.createdAt().getNano()));
+        r.through().ifPresent(p -> {
+            d.add(new StoredField(RECORD_THROUGH_RUN, p.runSequence()));
+            d.add(new StoredField(RECORD_THROUGH_INDEX, p.index()));
+        });
+        return d;
+    }
+
+    static IndexedSession readRecord(Document d) {
+        IndexableField run = d.getField(RECORD_THROUGH_RUN);
+        Optional<MessagePosition> through = run == null ? Optional.empty()
+                : Optional.of(new MessagePosition(run.numericValue().longValue(),
+                        d.getField(RECORD_THROUGH_INDEX).numericValue().intValue()));
+        return new IndexedSession(SessionKey.of(readString(d, STORED_USER), readString(d, STORED_SESSION)),
+                d.getField(RECORD_VERSION).numericValue().longValue(),
+                Instant.ofEpochSecond(d.getField(RECORD_CREATED_SECONDS).numericValue().longValue(),
+                        d.getField(RECORD_CREATED_NANOS).numericValue().intValue()),
+                through);
+    }
+
+    static Term recordTerm(SessionKey key) {
+        return new Term(RECORD_ID, sessionTerm(key).bytes());
     }
 
     static Term userTerm(String userId) {

@@ -1,6 +1,6 @@
 package dev.agnomemory.core.search;
 
-import static dev.agnomemory.core.search.LuceneConversationIndexTest.session;
+import static dev.agnomemory.core.search.ConversationIndexContractTest.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agnomemory.core.SessionKey;

@@ -344,7 +344,9 @@ public final class ConversationSearch implements AutoCloseable {
 
         /**
          * @param index the index to search and keep current; required. Give one index to one search only: two
-         *     searches over one index would duplicate the work.
+         *     searches over one index would duplicate the work (a {@link PostgresConversationIndex} may be shared by
+         *     the searches of several application instances, each over its own {@code PostgresStorage} of the same
+         *     database).
          * @return this builder
          */
         public Builder index(ConversationIndex index) {
@@ -395,7 +397,8 @@ public final class ConversationSearch implements AutoCloseable {
          * Starts the search: schedules the first sweep at once (in the background) and one every sweep interval.
          *
          * @return the search
-         * @throws IllegalArgumentException naming the parameter when a value is missing or invalid
+         * @throws IllegalArgumentException naming the parameter when a value is missing or invalid, or when a
+         *     {@link PostgresConversationIndex} is given with a storage other than its own
          */
         public ConversationSearch build() {
             Require.notNull(storage, "storage");
@@ -409,6 +412,9 @@ public final class ConversationSearch implements AutoCloseable {
                 throw new IllegalArgumentException("purgeDelay must not be negative, but is " + purgeDelay);
             }
             Require.positive(maxPendingSessions, "maxPendingSessions");
+            if (index instanceof PostgresConversationIndex pg) {
+                pg.requireIndexes(storage);
+            }
             return new ConversationSearch(this);
         }
     }

@@ -41,6 +41,10 @@ final class PgConnections {
                 : (int) Math.min(Integer.MAX_VALUE, (queryTimeout.toMillis() + 999) / 1000);
     }
 
+    DataSource dataSource() {
+        return dataSource;
+    }
+
     /** Runs {@code work} on a connection in autocommit mode: each statement is its own transaction. */
     <T> T call(String what, Work<T> work) {
         try (Connection c = dataSource.getConnection()) {

@@ -17,16 +17,22 @@ import java.util.List;
  *       and full-text search work on it directly;</li>
  *   <li>the mapping is one-to-one, so equal strings are stored equal and unique constraints keep their meaning.</li>
  * </ul>
+ *
+ * <p>Public only for the PostgreSQL conversation index ({@code dev.agnomemory.core.search}), which writes its texts
+ * and ids beside the storage's tables in the same form; not an API for applications.
  */
-final class PgText {
+public final class PgText {
 
     static final char ESCAPE = '\uFDD0';
 
     private PgText() {
     }
 
-    /** @return the stored form of {@code text}; null stays null */
-    static String encode(String text) {
+    /**
+     * @param text any text, or null
+     * @return the stored form of {@code text}; null stays null
+     */
+    public static String encode(String text) {
         if (text == null) {
             return null;
         }
@@ -51,8 +57,12 @@ final class PgText {
         return out.toString();
     }
 
-    /** @return the original text of a stored form; null stays null */
-    static String decode(String stored) {
+    /**
+     * @param stored a stored form, or null
+     * @return the original text of a stored form; null stays null
+     * @throws StorageException when the stored form has a malformed escape (it was not written by agno-memory)
+     */
+    public static String decode(String stored) {
         if (stored == null || stored.indexOf(ESCAPE) < 0) {
             return stored;
         }

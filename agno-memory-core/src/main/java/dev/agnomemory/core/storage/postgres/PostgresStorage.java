@@ -120,6 +120,11 @@ public final class PostgresStorage implements MemoryStorage {
         return schema;
     }
 
+    /** @return the data source this storage borrows its connections from (the caller's; never closed here) */
+    public DataSource dataSource() {
+        return db.dataSource();
+    }
+
     // ---- sessions ----
 
     @Override

@@ -44,8 +44,9 @@ import javax.sql.DataSource;
  *       {@code postgres-index-v1.sql} in this package) are a set of their own, versioned by the format in
  *       {@code search_index} (apart from the storage's schema versions), created by {@link Builder#build()} when
  *       missing. Tables of an older format, or an incomplete set, are logged, dropped and created empty, to be
- *       filled again from storage; a newer format is refused (a {@link SearchIndexException}, nothing changed). Built with another embedding model than the one recorded, the index re-embeds every message (logged)
- *       before {@code build()} returns.</li>
+ *       filled again from storage; a newer format is refused (a {@link SearchIndexException}, nothing changed).
+ *       Built with another embedding model than the one recorded, the index re-embeds every message (logged) before
+ *       {@code build()} returns.</li>
  *   <li><b>Deleted with its session.</b> Every row references the storage's session row with {@code ON DELETE
  *       CASCADE}: a session deleted in storage leaves the index in the same transaction, on every instance. Messages
  *       of a session that does not exist in storage are not indexed (it was deleted meanwhile).</li>
@@ -68,7 +69,6 @@ public final class PostgresConversationIndex implements ConversationIndex {
     /** The most characters of a message (and of its context) whose words are searched. */
     static final int MAX_SEARCHED_CHARS = 100_000;
 
-    private final PostgresStorage storage;
     private final DataSource dataSource;
     private final String schema;
     /** The schema qualifier, quoted, with its dot. */
@@ -79,7 +79,6 @@ public final class PostgresConversationIndex implements ConversationIndex {
     private volatile boolean closed;
 
     private PostgresConversationIndex(Builder b) {
-        this.storage = b.storage;
         this.dataSource = b.storage.dataSource();
         this.schema = b.storage.schema();
         this.q = "\"" + schema + "\".";
@@ -596,15 +595,6 @@ public final class PostgresConversationIndex implements ConversationIndex {
             throw new IllegalArgumentException("storage must be the PostgresStorage of the index's schema " + schema
                     + " (the index only holds messages of sessions in that schema), but is " + other);
         }
-    }
-
-    /** Drops the vectors held in memory (after a re-embedding). */
-    void forgetVectors() {
-        vectors.clear();
-    }
-
-    PostgresStorage storage() {
-        return storage;
     }
 
     private void ensureOpen() {

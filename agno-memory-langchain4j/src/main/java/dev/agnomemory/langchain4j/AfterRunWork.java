@@ -2,7 +2,6 @@ package dev.agnomemory.langchain4j;
 
 import dev.agnomemory.core.MemoryChangeCause;
 import dev.agnomemory.core.Message;
-import dev.agnomemory.core.Role;
 import dev.agnomemory.core.Run;
 import dev.agnomemory.core.Session;
 import dev.agnomemory.core.SessionKey;
@@ -197,9 +196,7 @@ final class AfterRunWork implements AutoCloseable {
     }
 
     private static String userText(Run run) {
-        return StoredMessages.effective(run.messages()).stream()
-                .filter(m -> m.role() == Role.USER && !m.content().isEmpty()).map(Message::content).findFirst()
-                .orElse(null);
+        return StoredMessages.question(StoredMessages.effective(run.messages())).map(Message::content).orElse(null);
     }
 
     /** Finishes the queued work, waiting at most the close limit; later work runs on the callers' threads. */

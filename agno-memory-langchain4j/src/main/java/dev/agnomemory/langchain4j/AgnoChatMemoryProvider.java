@@ -52,8 +52,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code .chatRequestTransformer(memory.chatRequestTransformer())}: a streamed call's first request is built
  *       when the stream starts, not when the method is called;</li>
  *   <li>{@code .tools(memory.tools())}: the tools that are on ({@code get_chat_history},
- *       {@code get_tool_call_history}, {@code update_user_memory}); a warning tells once when they are on but
- *       never fetched;</li>
+ *       {@code get_tool_call_history}, {@code update_user_memory}, {@code search_past_sessions}, ...); a warning
+ *       tells once when they are on but never fetched;</li>
  *   <li>{@code .toolArgumentsErrorHandler(ToolArgumentErrors.answerToModel())}, unless
  *       {@link Builder#answerToolArgumentErrors(boolean)} is off.</li>
  * </ul>
@@ -80,6 +80,8 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
     static final Duration DEFAULT_CALL_WAIT_LIMIT = Duration.ofMinutes(10);
     static final int DEFAULT_MAX_CACHED_SESSIONS = 10_000;
     static final Duration DEFAULT_SESSION_IDLE_TIME = Duration.ofMinutes(30);
+    static final int DEFAULT_NUM_PAST_SESSIONS_TO_SEARCH = 20;
+    static final int DEFAULT_NUM_PAST_SESSION_RUNS_IN_SEARCH = 3;
 
     private final MemoryStorage storage;
     private final String agentId;
@@ -151,6 +153,11 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
         }
         if (b.agenticState) {
             tools.add(new SessionStateTool(storage, resolver, b.agentId));
+        }
+        if (b.searchPastSessions) {
+            tools.add(new SearchPastSessionsTool(storage, resolver, b.numPastSessionsToSearch,
+                    b.numPastSessionRunsInSearch));
+            tools.add(new ReadPastSessionTool(storage, resolver));
         }
         this.storage = storage;
         this.agentId = b.agentId;
@@ -316,7 +323,8 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
      * The tools that are on: {@code get_chat_history} ({@link Builder#readChatHistory(boolean)}),
      * {@code get_tool_call_history} ({@link Builder#readToolCallHistory(boolean)}), {@code update_user_memory}
      * ({@link Builder#enableAgenticMemory(boolean)}), {@code update_session_state}
-     * ({@link Builder#enableAgenticState(boolean)}). Each reads or changes only the session or user of the call's
+     * ({@link Builder#enableAgenticState(boolean)}), {@code search_past_sessions} and {@code read_past_session}
+     * ({@link Builder#searchPastSessions(boolean)}). Each reads or changes only the session or user of the call's
      * memory id; arguments it cannot use are answered to the model as an error, and the call goes on.
      *
      * @return the tools, for {@code AiServices.builder(...).tools(...)}; empty when none is on
@@ -415,6 +423,9 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
         int maxCachedSessions = DEFAULT_MAX_CACHED_SESSIONS;
         Duration sessionIdleTime = DEFAULT_SESSION_IDLE_TIME;
         Ticker ticker = Ticker.systemTicker();
+        boolean searchPastSessions;
+        int numPastSessionsToSearch = DEFAULT_NUM_PAST_SESSIONS_TO_SEARCH;
+        int numPastSessionRunsInSearch = DEFAULT_NUM_PAST_SESSION_RUNS_IN_SEARCH;
 
         private Builder() {
         }
@@ -582,6 +593,40 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
          */
         public Builder readToolCallHistory(boolean read) {
             this.readToolCallHistory = read;
+            return this;
+        }
+
+        /**
+         * @param search Agno v2's {@code search_past_sessions} (default false): the tools
+         *     {@code search_past_sessions()} (the user's other sessions with previews, {@link SearchPastSessionsTool})
+         *     and {@code read_past_session(session_id, num_runs)} (one of the user's sessions, {@link
+         *     ReadPastSessionTool}) are on; they never reach another user's sessions
+         * @return this builder
+         */
+        public Builder searchPastSessions(boolean search) {
+            this.searchPastSessions = search;
+            return this;
+        }
+
+        /**
+         * @param n Agno v2's {@code num_past_sessions_to_search}: how many of the user's other sessions
+         *     {@code search_past_sessions} lists, most recently active first, greater than 0 (default
+         *     {@value AgnoChatMemoryProvider#DEFAULT_NUM_PAST_SESSIONS_TO_SEARCH})
+         * @return this builder
+         */
+        public Builder numPastSessionsToSearch(int n) {
+            this.numPastSessionsToSearch = n;
+            return this;
+        }
+
+        /**
+         * @param n Agno v2's {@code num_past_session_runs_in_search}: how many of each session's first runs
+         *     {@code search_past_sessions} previews, greater than 0 (default
+         *     {@value AgnoChatMemoryProvider#DEFAULT_NUM_PAST_SESSION_RUNS_IN_SEARCH})
+         * @return this builder
+         */
+        public Builder numPastSessionRunsInSearch(int n) {
+            this.numPastSessionRunsInSearch = n;
             return this;
         }
 
@@ -764,6 +809,8 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
             if (numMemories != null) {
                 Require.positive(numMemories, "numMemories");
             }
+            Require.positive(numPastSessionsToSearch, "numPastSessionsToSearch");
+            Require.positive(numPastSessionRunsInSearch, "numPastSessionRunsInSearch");
             if (backgroundQueue < 0) {
                 throw new IllegalArgumentException("queueSize must be positive, but is " + backgroundQueue);
             }

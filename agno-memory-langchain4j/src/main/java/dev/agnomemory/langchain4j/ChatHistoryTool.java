@@ -3,7 +3,6 @@ package dev.agnomemory.langchain4j;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agnomemory.core.Message;
-import dev.agnomemory.core.Role;
 import dev.agnomemory.core.Run;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.storage.MemoryStorage;
@@ -70,15 +69,8 @@ final class ChatHistoryTool implements AgnoTool {
 
     private static void addPair(ArrayNode out, Run run) {
         List<Message> messages = StoredMessages.effective(run.messages());
-        messages.stream().filter(m -> m.role() == Role.USER && !m.content().isEmpty()).findFirst()
-                .ifPresent(m -> add(out, "user", m, run));
-        for (int i = messages.size() - 1; i >= 0; i--) {
-            Message m = messages.get(i);
-            if (m.role() == Role.ASSISTANT && m.toolCalls().isEmpty()) {
-                add(out, "assistant", m, run);
-                break;
-            }
-        }
+        StoredMessages.question(messages).ifPresent(m -> add(out, "user", m, run));
+        StoredMessages.answer(messages).ifPresent(m -> add(out, "assistant", m, run));
     }
 
     private static void add(ArrayNode out, String role, Message m, Run run) {

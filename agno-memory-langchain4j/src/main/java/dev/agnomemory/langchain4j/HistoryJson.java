@@ -1,8 +1,10 @@
 package dev.agnomemory.langchain4j;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** The JSON the history tools answer with. */
 final class HistoryJson {
@@ -16,9 +18,13 @@ final class HistoryJson {
         return MAPPER.createArrayNode();
     }
 
-    static String write(ArrayNode array) {
+    static ObjectNode object() {
+        return MAPPER.createObjectNode();
+    }
+
+    static String write(JsonNode json) {
         try {
-            return MAPPER.writeValueAsString(array);
+            return MAPPER.writeValueAsString(json);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Cannot write history as JSON", e);
         }

@@ -1,10 +1,12 @@
 package dev.agnomemory.langchain4j;
 
 import dev.agnomemory.core.Message;
+import dev.agnomemory.core.Role;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * How the adapter reads a stored run's messages. Storage is append-only, so a message of a run is replaced (for
@@ -41,6 +43,28 @@ final class StoredMessages {
             }
         }
         return out == null ? stored : out;
+    }
+
+    /**
+     * @param messages a run's effective messages
+     * @return what the user said in the run: its first user message with text
+     */
+    static Optional<Message> question(List<Message> messages) {
+        return messages.stream().filter(m -> m.role() == Role.USER && !m.content().isEmpty()).findFirst();
+    }
+
+    /**
+     * @param messages a run's effective messages
+     * @return the run's final answer: its last assistant message that calls no tools
+     */
+    static Optional<Message> answer(List<Message> messages) {
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            Message m = messages.get(i);
+            if (m.role() == Role.ASSISTANT && m.toolCalls().isEmpty()) {
+                return Optional.of(m);
+            }
+        }
+        return Optional.empty();
     }
 
     private static int indexOfId(List<Message> messages, String id) {

@@ -84,13 +84,23 @@ final class ToolArguments {
      * @return the text, stripped
      */
     String text(String name) {
+        return exactText(name).strip();
+    }
+
+    /**
+     * A required, non-blank text, kept exactly as sent (for ids, which may hold any characters).
+     *
+     * @param name the argument
+     * @return the text
+     */
+    String exactText(String name) {
         JsonNode value = values.get(name);
         if (value == null || value.isNull() || !value.isTextual() || value.asText().isBlank()) {
             throw new ToolInputException(name + " is required and must be a non-empty text"
                     + (value == null || value.isNull() ? "" : ", but was " + shorten(value.toString()))
                     + ". Call " + tool + " again with " + name + ".");
         }
-        return value.asText().strip();
+        return value.asText();
     }
 
     /**

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agnomemory.core.Session;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.internal.Require;
+import dev.agnomemory.core.search.ConversationSearch;
 import dev.agnomemory.core.storage.MemoryStorage;
 import dev.langchain4j.memory.chat.ChatMemoryProvider;
 import dev.langchain4j.model.TokenCountEstimator;
@@ -129,9 +130,11 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
                 b.createUserMemories && b.updateUserMemoriesAfterRun ? memoryManager : null,
                 b.createSessionSummary && b.updateSessionSummaryAfterRun ? summarizer : null,
                 b.backgroundQueue, b.closeWait);
-        this.runs = new RunBoundaries(storage, afterRun);
+        this.runs = new RunBoundaries(storage, afterRun,
+                b.conversationSearch == null ? key -> { } : new ConversationSearchFeed(b.conversationSearch));
         SystemPromptComposer composer = new SystemPromptComposer(retriever, b.createSessionSummary,
-                history.capacity(), b.addSessionStateToContext);
+                history.capacity(), b.addSessionStateToContext, b.relatedPastMessages == null ? null
+                        : new RelatedPastMessages(b.conversationSearch, b.relatedPastMessages));
         ObjectNode stateDefaults = b.sessionState == null ? null : SessionStates.parse(b.sessionState, "sessionState");
         SessionWindows[] holder = new SessionWindows[1];
         this.windows = new SessionWindows(b.maxCachedSessions, b.sessionIdleTime, b.ticker, key -> new SessionWindow(key,
@@ -158,6 +161,9 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
             tools.add(new SearchPastSessionsTool(storage, resolver, b.numPastSessionsToSearch,
                     b.numPastSessionRunsInSearch));
             tools.add(new ReadPastSessionTool(storage, resolver));
+        }
+        if (b.searchConversations) {
+            tools.add(new SearchConversationsTool(b.conversationSearch, resolver));
         }
         this.storage = storage;
         this.agentId = b.agentId;
@@ -324,7 +330,8 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
      * {@code get_tool_call_history} ({@link Builder#readToolCallHistory(boolean)}), {@code update_user_memory}
      * ({@link Builder#enableAgenticMemory(boolean)}), {@code update_session_state}
      * ({@link Builder#enableAgenticState(boolean)}), {@code search_past_sessions} and {@code read_past_session}
-     * ({@link Builder#searchPastSessions(boolean)}). Each reads or changes only the session or user of the call's
+     * ({@link Builder#searchPastSessions(boolean)}), {@code search_conversations}
+     * ({@link Builder#searchConversations(boolean)}). Each reads or changes only the session or user of the call's
      * memory id; arguments it cannot use are answered to the model as an error, and the call goes on.
      *
      * @return the tools, for {@code AiServices.builder(...).tools(...)}; empty when none is on
@@ -426,6 +433,9 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
         boolean searchPastSessions;
         int numPastSessionsToSearch = DEFAULT_NUM_PAST_SESSIONS_TO_SEARCH;
         int numPastSessionRunsInSearch = DEFAULT_NUM_PAST_SESSION_RUNS_IN_SEARCH;
+        ConversationSearch conversationSearch;
+        boolean searchConversations;
+        Integer relatedPastMessages;
 
         private Builder() {
         }
@@ -631,6 +641,43 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
         }
 
         /**
+         * @param search the search over everything the users said, built over the same storage (see
+         *     {@code ConversationSearch.builder()}); the provider tells it of every run it stores and every session
+         *     it deletes, so it indexes them in the background. Needed by {@link #searchConversations(boolean)} and
+         *     {@link #addRelatedPastMessagesToContext(int)}. Neither closed nor owned by the provider: close it after
+         *     the provider
+         * @return this builder
+         */
+        public Builder conversationSearch(ConversationSearch search) {
+            this.conversationSearch = search;
+            return this;
+        }
+
+        /**
+         * @param search whether the {@code search_conversations(query, limit)} tool is on (default false): the
+         *     messages of all the user's sessions most related to the query, by meaning and by words, with their
+         *     neighbours ({@link SearchConversationsTool}); needs a {@link #conversationSearch(ConversationSearch)}
+         * @return this builder
+         */
+        public Builder searchConversations(boolean search) {
+            this.searchConversations = search;
+            return this;
+        }
+
+        /**
+         * Adds to the system message, at every call, the {@code k} messages of the user's other sessions most related
+         * to the current user message, inside {@code <related_past_messages>} (default: off). Needs a
+         * {@link #conversationSearch(ConversationSearch)}; each call then waits for one search.
+         *
+         * @param k how many messages, greater than 0
+         * @return this builder
+         */
+        public Builder addRelatedPastMessagesToContext(int k) {
+            this.relatedPastMessages = k;
+            return this;
+        }
+
+        /**
          * @param answer whether {@link AgnoChatMemoryProvider#attachTo} sets {@link ToolArgumentErrors#answerToModel()}
          *     as the service's tool-arguments error handler (default true)
          * @return this builder
@@ -811,6 +858,13 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
             }
             Require.positive(numPastSessionsToSearch, "numPastSessionsToSearch");
             Require.positive(numPastSessionRunsInSearch, "numPastSessionRunsInSearch");
+            if (relatedPastMessages != null) {
+                Require.positive(relatedPastMessages, "k");
+            }
+            if ((searchConversations || relatedPastMessages != null) && conversationSearch == null) {
+                throw new IllegalArgumentException("conversationSearch must not be null when searchConversations "
+                        + "or addRelatedPastMessagesToContext is on");
+            }
             if (backgroundQueue < 0) {
                 throw new IllegalArgumentException("queueSize must be positive, but is " + backgroundQueue);
             }

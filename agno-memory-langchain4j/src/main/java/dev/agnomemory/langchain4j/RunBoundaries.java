@@ -6,6 +6,7 @@ import dev.agnomemory.core.storage.MemoryStorage;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.UserMessage;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,9 @@ import org.slf4j.LoggerFactory;
  *       run still open when the next user message arrives stays in storage as {@code RUNNING}.</li>
  *   <li><b>Completed.</b> Only a completed run joins the history and starts the after-run memory work
  *       ({@link AfterRunWork}); the others stay in storage, visible to the application and the tools.</li>
+ *   <li><b>Stored.</b> Once a run's outcome is stored, whatever it is, the session is reported as changed to the
+ *       {@code sessionChanged} listener (the conversation search, which indexes it in the background); so is a
+ *       session the memory deleted.</li>
  * </ul>
  */
 final class RunBoundaries {
@@ -32,10 +36,16 @@ final class RunBoundaries {
 
     private final MemoryStorage storage;
     private final AfterRunWork afterRun;
+    private final Consumer<SessionKey> sessionChanged;
 
-    RunBoundaries(MemoryStorage storage, AfterRunWork afterRun) {
+    /**
+     * @param sessionChanged told of every session whose run was stored or that was deleted; must return at once
+     *     and not throw
+     */
+    RunBoundaries(MemoryStorage storage, AfterRunWork afterRun, Consumer<SessionKey> sessionChanged) {
         this.storage = storage;
         this.afterRun = afterRun;
+        this.sessionChanged = sessionChanged;
     }
 
     static boolean startsRun(ChatMessage message) {
@@ -55,6 +65,7 @@ final class RunBoundaries {
     boolean finish(SessionKey key, String runId, RunOutcome outcome) {
         try {
             storage.finishRun(key, runId, outcome);
+            sessionChanged.accept(key);
             return true;
         } catch (IllegalStateException e) {
             log.debug("Run {} of {} could not be finished as {}: {}", runId, key, outcome.status(), e.getMessage());
@@ -65,6 +76,11 @@ final class RunBoundaries {
     /** A run completed: starts the after-run memory work. Call it outside any session lock. */
     void completed(SessionKey key, String runId) {
         afterRun.runCompleted(key, runId);
+    }
+
+    /** The memory deleted the session. */
+    void deleted(SessionKey key) {
+        sessionChanged.accept(key);
     }
 
     AfterRunWork afterRun() {

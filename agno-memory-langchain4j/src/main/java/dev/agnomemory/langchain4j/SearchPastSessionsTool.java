@@ -116,14 +116,6 @@ final class SearchPastSessionsTool implements AgnoTool {
     }
 
     private static String preview(Optional<Message> message) {
-        return message.map(m -> cut(m.content())).orElse("");
-    }
-
-    /** Cuts by code points, so no surrogate pair is split. */
-    static String cut(String text) {
-        if (text.codePointCount(0, text.length()) <= PREVIEW_CHARACTERS) {
-            return text;
-        }
-        return text.substring(0, text.offsetByCodePoints(0, PREVIEW_CHARACTERS)) + "...";
+        return message.map(m -> Previews.cut(m.content(), PREVIEW_CHARACTERS)).orElse("");
     }
 }

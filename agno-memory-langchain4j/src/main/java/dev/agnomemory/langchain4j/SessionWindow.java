@@ -269,6 +269,7 @@ final class SessionWindow {
 
     synchronized void clear() {
         ctx.storage().deleteSession(key);
+        ctx.runs().deleted(key);
         resetToEmpty();
         loaded = true;
         runId = null;
@@ -287,7 +288,7 @@ final class SessionWindow {
             String currentQuery = call != null ? query : runId != null ? runQuery : null;
             SystemPromptComposer.Inputs inputs = ctx.composer().inputs(base, header, memoriesVersion, currentQuery);
             if (composedFrom == null || !composedFrom.equals(inputs)) {
-                composed = ctx.composer().compose(key.userId(), inputs, queryKnown);
+                composed = ctx.composer().compose(key, inputs, queryKnown);
                 composedFrom = inputs;
                 beforeRun = null;
             }
@@ -319,7 +320,7 @@ final class SessionWindow {
         SystemMessage system = creating.pendingSystem != null ? creating.pendingSystem : base;
         SystemPromptComposer.Inputs inputs = ctx.composer().inputs(system, header, memoriesVersion,
                 creating.userText);
-        SystemMessage composedNow = ctx.composer().compose(key.userId(), inputs, true);
+        SystemMessage composedNow = ctx.composer().compose(key, inputs, true);
         List<ChatMessage> out = new ArrayList<>();
         if (composedNow != null) {
             out.add(composedNow);

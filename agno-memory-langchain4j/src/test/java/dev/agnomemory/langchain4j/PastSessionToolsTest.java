@@ -7,11 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.storage.mapdb.MapDbStorage;
-import dev.agnomemory.langchain4j.testing.RecordedMessage;
 import dev.agnomemory.langchain4j.testing.ScriptedOpenAi;
 import dev.agnomemory.langchain4j.testing.ScriptedOpenAiServer;
 import dev.agnomemory.langchain4j.testing.TempStorage;
 import dev.agnomemory.langchain4j.testing.ToolCallSpec;
+import dev.agnomemory.langchain4j.testing.ToolRound;
 import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.MemoryId;
 import dev.langchain4j.service.UserMessage;
@@ -22,7 +22,6 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -99,14 +98,7 @@ class PastSessionToolsTest {
 
     /** One call in which the model calls the tools as given, then answers; returns the tool results in order. */
     private List<String> callTools(Object session, ToolCallSpec... calls) {
-        server.replyToolCalls(calls);
-        server.replyText("done");
-        assertThat(assistant.chat(session, "Look at my past conversations")).isEqualTo("done");
-        List<RecordedMessage> results = server.lastRequest().messages("tool");
-        List<RecordedMessage> ofThisCall = results.subList(results.size() - calls.length, results.size());
-        assertThat(ofThisCall).extracting(RecordedMessage::toolCallId)
-                .containsExactly(Stream.of(calls).map(ToolCallSpec::id).toArray(String[]::new));
-        return ofThisCall.stream().map(RecordedMessage::content).toList();
+        return ToolRound.results(server, () -> assistant.chat(session, "Look at my past conversations"), calls);
     }
 
     private String callTool(Object session, String tool, String arguments) {

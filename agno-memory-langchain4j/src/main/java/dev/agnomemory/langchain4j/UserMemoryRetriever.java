@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.agnomemory.core.MemoryEmbedding;
 import dev.agnomemory.core.UserMemory;
 import dev.agnomemory.core.internal.Require;
+import dev.agnomemory.core.search.HybridTextRanking;
 import dev.agnomemory.core.storage.MemoryStorage;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
@@ -31,9 +32,11 @@ import org.slf4j.LoggerFactory;
  *   <li><b>{@link MemoryRetrieval#LAST_N} / {@link MemoryRetrieval#FIRST_N}.</b> The newest / oldest
  *       {@code limit} memories by creation time, returned oldest first; by default all of them. Read from storage
  *       on every call; nothing is cached.</li>
- *   <li><b>{@link MemoryRetrieval#SEMANTIC}.</b> The {@code limit} memories (default 5) whose embeddings are
- *       closest (cosine similarity) to the embedding of the current user message, most relevant first. A null or
- *       blank message falls back to {@code LAST_N} with the same limit.</li>
+ *   <li><b>{@link MemoryRetrieval#SEMANTIC}.</b> The {@code limit} memories (default 5) most related to the current
+ *       user message, most relevant first, by the ranking of the conversation search
+ *       ({@link HybridTextRanking}): by meaning (cosine similarity of the embeddings) and by words (BM25 over the
+ *       memory texts, with stemming and stop words), fused. A null or blank message falls back to {@code LAST_N}
+ *       with the same limit.</li>
  *   <li><b>Embedding model.</b> Any LangChain4j {@link EmbeddingModel}; by default the in-process
  *       all-MiniLM-L6-v2 ({@code AllMiniLmL6V2EmbeddingModel}), created on first semantic use and shared by all
  *       retrievers. That model is an optional dependency ({@value #IN_PROCESS_MODEL_ARTIFACT}, 195 MB with
@@ -46,7 +49,8 @@ import org.slf4j.LoggerFactory;
  *       are embedded, in batches, and saved.</li>
  *   <li><b>Cache.</b> Per user, the normalized vectors are kept in one contiguous {@code float[]}: a lookup embeds
  *       the query once and computes one dot product per memory. It holds 4 bytes per dimension per memory (1.5 MB
- *       for 1,000 memories of MiniLM's 384 dimensions). The users' caches together are bounded by
+ *       for 1,000 memories of MiniLM's 384 dimensions), and a word index of the texts (on the heap, about their
+ *       size), built at the first lookup after they changed. The users' caches together are bounded by
  *       {@link Builder#maxCachedBytes(long)} (default 64 MiB) and dropped after {@link Builder#cacheIdleTime(Duration)}
  *       without a lookup (default 30 minutes); a dropped user is reloaded from storage (stored vectors are reused,
  *       nothing is embedded again).</li>
@@ -261,7 +265,7 @@ public final class UserMemoryRetriever {
         user.ensureCurrent(userId, version);
         List<UserMemory> verified = new ArrayList<>();
         for (int round = 1; ; round++) {
-            Top top = user.top(q, limit);
+            Top top = user.ranked(query, q, limit);
             verified.clear();
             boolean stale = false;
             for (Candidate c : top.candidates()) {
@@ -353,8 +357,12 @@ public final class UserMemoryRetriever {
     private record Candidate(String memoryId, String text, float score) {
     }
 
-    /** The result of {@code UserVectors.top}: candidates, and the load generation they come from. */
+    /** The result of {@code UserVectors.ranked}: candidates, and the load generation they come from. */
     private record Top(List<Candidate> candidates, int generation) {
+    }
+
+    /** A word index of a user's memory texts, and the {@code textsVersion} it was built at. */
+    private record Words(long textsVersion, HybridTextRanking ranking) {
     }
 
     /** The default model, created on first use: loading MiniLM (90 MB ONNX) takes a few seconds. */
@@ -400,6 +408,9 @@ public final class UserMemoryRetriever {
         private String[] texts = new String[0];
         private float[] vectors = new float[0];
         private final Map<String, Integer> rowOf = new HashMap<>();
+        /** Grows with every change of the rows, so the word index knows when it is stale. */
+        private long textsVersion;
+        private volatile Words words;
 
         boolean loadedAndEmptyAt(long currentVersion) {
             lock.readLock().lock();
@@ -518,6 +529,7 @@ public final class UserMemoryRetriever {
                         removeRow(row);
                     }
                 } else if (row != null) {
+                    textsVersion++;
                     texts[row] = text;
                     System.arraycopy(vector, 0, vectors, row * dim, dim);
                 } else {
@@ -528,48 +540,45 @@ public final class UserMemoryRetriever {
             }
         }
 
-        /** The {@code k} rows most similar to {@code q} (normalized), most similar first. */
-        Top top(float[] q, int k) {
+        /**
+         * The {@code k} rows most related to the query by the conversation search's ranking: words (BM25 over the
+         * texts) and meaning (the dot product with {@code q}, normalized), fused; best first.
+         */
+        Top ranked(String query, float[] q, int k) {
             lock.readLock().lock();
             try {
-                int n = Math.min(k, size);
-                if (n == 0) {
+                if (size == 0) {
                     return new Top(List.of(), generation);
                 }
                 if (q.length != dim) {
                     throw new IllegalStateException("Query vector has " + q.length + " dimensions, memories " + dim);
                 }
-                // Min-heap of the best n rows so far: heapScores[0] is the worst of them.
-                float[] heapScores = new float[n];
-                int[] heapRows = new int[n];
-                int filled = 0;
+                float[] similarity = new float[size];
                 for (int row = 0, offset = 0; row < size; row++, offset += dim) {
-                    float score = dot(q, vectors, offset, dim);
-                    if (filled < n) {
-                        heapScores[filled] = score;
-                        heapRows[filled] = row;
-                        siftUp(heapScores, heapRows, filled++);
-                    } else if (score > heapScores[0]) {
-                        heapScores[0] = score;
-                        heapRows[0] = row;
-                        siftDown(heapScores, heapRows, n);
-                    }
+                    similarity[row] = dot(q, vectors, offset, dim);
                 }
-                Candidate[] out = new Candidate[n];
-                for (int i = n - 1; i >= 0; i--) { // pop the worst first, fill from the back
-                    int row = heapRows[0];
-                    out[i] = new Candidate(ids[row], texts[row], heapScores[0]);
-                    heapScores[0] = heapScores[i];
-                    heapRows[0] = heapRows[i];
-                    siftDown(heapScores, heapRows, i);
+                List<Candidate> out = new ArrayList<>(Math.min(k, size));
+                for (int row : words().rank(query, similarity, k)) {
+                    out.add(new Candidate(ids[row], texts[row], similarity[row]));
                 }
-                return new Top(Arrays.asList(out), generation);
+                return new Top(out, generation);
             } finally {
                 lock.readLock().unlock();
             }
         }
 
+        /** The word index of the current texts; called under the read lock, so the texts do not change meanwhile. */
+        private HybridTextRanking words() {
+            Words current = words;
+            if (current == null || current.textsVersion() != textsVersion) {
+                current = new Words(textsVersion, HybridTextRanking.over(Arrays.asList(texts).subList(0, size)));
+                words = current; // racing readers build equal indexes; any of them will do
+            }
+            return current.ranking();
+        }
+
         private void clear(int capacity, int d) {
+            textsVersion++;
             dim = d;
             size = 0;
             ids = new String[Math.max(capacity, 8)];
@@ -589,6 +598,7 @@ public final class UserMemoryRetriever {
                 texts = Arrays.copyOf(texts, capacity);
                 vectors = Arrays.copyOf(vectors, capacity * dim);
             }
+            textsVersion++;
             ids[size] = memoryId;
             texts[size] = text;
             System.arraycopy(vector, 0, vectors, size * dim, dim);
@@ -597,6 +607,7 @@ public final class UserMemoryRetriever {
         }
 
         private void removeRow(int row) {
+            textsVersion++;
             int last = size - 1;
             rowOf.remove(ids[row]);
             if (row != last) {
@@ -609,42 +620,6 @@ public final class UserMemoryRetriever {
             texts[last] = null;
             size = last;
         }
-    }
-
-    private static void siftUp(float[] scores, int[] rows, int i) {
-        while (i > 0) {
-            int parent = (i - 1) >> 1;
-            if (scores[parent] <= scores[i]) {
-                return;
-            }
-            swap(scores, rows, parent, i);
-            i = parent;
-        }
-    }
-
-    private static void siftDown(float[] scores, int[] rows, int n) {
-        int i = 0;
-        while (true) {
-            int left = 2 * i + 1;
-            if (left >= n) {
-                return;
-            }
-            int smallest = left + 1 < n && scores[left + 1] < scores[left] ? left + 1 : left;
-            if (scores[i] <= scores[smallest]) {
-                return;
-            }
-            swap(scores, rows, i, smallest);
-            i = smallest;
-        }
-    }
-
-    private static void swap(float[] scores, int[] rows, int a, int b) {
-        float s = scores[a];
-        scores[a] = scores[b];
-        scores[b] = s;
-        int r = rows[a];
-        rows[a] = rows[b];
-        rows[b] = r;
     }
 
     /**

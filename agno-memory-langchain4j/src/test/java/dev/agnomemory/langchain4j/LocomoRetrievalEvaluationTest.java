@@ -32,9 +32,11 @@ import org.junit.jupiter.api.Test;
  * questions: about a minute on 2 cores, most of it embedding the turns); {@code -Dlocomo.conversations=2} runs the
  * first two only.
  *
- * <p>Measured (all 5, 2 cores): recall@5 / recall@10 = 0.367 / 0.466 overall; multi-hop 0.192 / 0.278, temporal
- * 0.463 / 0.579, open-domain 0.178 / 0.271, single-hop 0.471 / 0.572, adversarial 0.262 / 0.354. The assertion is
- * only a sanity bar (recall@10 above 0.2) that catches a broken retriever.
+ * <p>Measured (all 5, 2 cores), with the conversation search's ranking (meaning and words, {@code HybridTextRanking}):
+ * recall@5 / recall@10 = 0.598 / 0.701 overall; multi-hop 0.336 / 0.450, temporal 0.768 / 0.832, open-domain
+ * 0.301 / 0.360, single-hop 0.641 / 0.755, adversarial 0.624 / 0.732. With cosine similarity alone (before) it was
+ * 0.367 / 0.466 overall. The assertion (recall@10 above 0.65 with all five) catches a ranking that lost its words
+ * or its meaning.
  */
 class LocomoRetrievalEvaluationTest {
 
@@ -136,7 +138,9 @@ class LocomoRetrievalEvaluationTest {
         System.out.print(table);
 
         assertThat(questions).isPositive();
-        assertThat(overall10).as("overall recall@10\n" + table).isGreaterThan(0.2);
+        // all five conversations: a floor under the measured 0.701; fewer: only a sanity bar
+        double floor = conversations >= DEFAULT_CONVERSATIONS ? 0.65 : 0.2;
+        assertThat(overall10).as("overall recall@10\n" + table).isGreaterThan(floor);
     }
 
     private static double recall(Set<String> evidence, List<String> top) {

@@ -49,27 +49,27 @@ class UserMemoryRetrieverTest {
         assertThat(saved).hasSize(200);
         UserMemoryRetriever retriever = semantic(5);
 
-        // What all-MiniLM-L6-v2 finds among the 200; the misses are noted (they are the model's, not the cache's).
-        // Every asserted rank has a cosine margin of at least 0.01 over the first memory outside it (near-ties,
-        // such as guitar and saxophone for the instruments question, are not asserted in order).
-        assertThat(top5(retriever, "What pets does she have?")) // misses the goldfish
-                .startsWith(topic("pets", 0)).contains(topic("pets", 1), topic("pets", 4));
-        assertThat(top5(retriever, "Where did she travel last year?"))
-                .contains(topic("travel", 0), topic("travel", 1), topic("travel", 2), topic("travel", 5));
-        assertThat(top5(retriever, "What does she do for work?")) // misses "builds data pipelines"
+        // What the hybrid ranking (MiniLM + BM25 words, as the conversation search) finds among the 200; the misses
+        // are noted. Cosine alone (before) had 25 topic memories in these top 5s, the fused ranking 24, and on LoCoMo
+        // it lifts recall@10 from 0.466 to 0.701 (LocomoRetrievalEvaluationTest). Only sets are asserted.
+        assertThat(top5(retriever, "What pets does she have?")) // misses the goldfish and Biscuit's fear of storms
+                .contains(topic("pets", 0), topic("pets", 1), topic("pets", 4));
+        assertThat(top5(retriever, "Where did she travel last year?")) // misses Buenos Aires
+                .contains(topic("travel", 0), topic("travel", 1), topic("travel", 5));
+        assertThat(top5(retriever, "What does she do for work?")) // friends' jobs share the word "works"
                 .contains(topic("work", 0), topic("work", 3));
         assertThat(top5(retriever, "Is she allergic to anything?"))
                 .startsWith(topic("health", 0), topic("health", 1));
-        assertThat(top5(retriever, "Which musical instruments does she play?"))
-                .contains(topic("music", 0), topic("music", 5));
-        assertThat(top5(retriever, "Who is her husband?")) // misses "married to Tom" (friends' jobs rank higher)
-                .contains(topic("partner", 1));
+        assertThat(top5(retriever, "Which musical instruments does she play?")) // "plays" also finds volleyball, chess
+                .contains(topic("music", 0));
+        assertThat(top5(retriever, "Who is her husband?")) // cosine alone missed it: the word "husband" finds it
+                .startsWith(topic("partner", 1));
         assertThat(top5(retriever, "Does she have any brothers or sisters?"))
-                .contains(topic("family", 0));
+                .contains(topic("family", 0), topic("family", 1), topic("family", 3));
         assertThat(top5(retriever, "What sports does she do to stay fit?"))
                 .contains(topic("sports", 0), topic("sports", 2), topic("hobbies", 2));
         assertThat(top5(retriever, "What book is she reading right now?"))
-                .contains(topic("books", 0), topic("books", 3));
+                .contains(topic("books", 0), topic("books", 2), topic("books", 3));
         assertThat(top5(retriever, "Does she eat meat?"))
                 .startsWith(topic("food", 0));
     }

@@ -163,7 +163,7 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
             tools.add(new ReadPastSessionTool(storage, resolver));
         }
         if (b.searchConversations) {
-            tools.add(new SearchConversationsTool(b.conversationSearch, resolver));
+            tools.add(new SearchConversationsTool(b.conversationSearch, storage, resolver));
         }
         this.storage = storage;
         this.agentId = b.agentId;

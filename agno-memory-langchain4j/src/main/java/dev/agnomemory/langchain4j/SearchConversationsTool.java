@@ -3,15 +3,19 @@ package dev.agnomemory.langchain4j;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agnomemory.core.Role;
+import dev.agnomemory.core.RunStatus;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.search.ConversationHit;
 import dev.agnomemory.core.search.ConversationQuery;
 import dev.agnomemory.core.search.ConversationSearch;
 import dev.agnomemory.core.search.IndexedMessage;
+import dev.agnomemory.core.storage.MemoryStorage;
 import dev.langchain4j.agent.tool.ToolSpecification;
 import dev.langchain4j.invocation.InvocationContext;
 import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The {@code search_conversations(query, limit)} tool: the messages of all the user's sessions most related to a
@@ -21,8 +25,9 @@ import java.util.List;
  * <ul>
  *   <li>The user is the one of the call's memory id; no argument can name another user or widen the search (the
  *       search itself filters by user inside the index).</li>
- *   <li>Every session of the user is searched, the current one included, except the run in progress: its own
- *       messages (the question being answered) would otherwise be the best match of every query.</li>
+ *   <li>Every session of the user is searched, the current one included, except the run in progress (the call's
+ *       invocation id, and the session's last run while it is running): its own messages (the question being
+ *       answered) would otherwise be the best match of every query.</li>
  *   <li>The answer is a JSON array, best match first, of {@code {"session_id", "run_id", "created_at", "role",
  *       "content", "before", "after"}}; {@code before} and {@code after} hold the {@value #NEIGHBOURS} message(s)
  *       around it in its session as {@code {"role", "content", "created_at"}}. An empty array when nothing
@@ -43,10 +48,12 @@ final class SearchConversationsTool implements AgnoTool {
     private static final int SPARE = 4;
 
     private final ConversationSearch search;
+    private final MemoryStorage storage;
     private final SessionKeyResolver resolver;
 
-    SearchConversationsTool(ConversationSearch search, SessionKeyResolver resolver) {
+    SearchConversationsTool(ConversationSearch search, MemoryStorage storage, SessionKeyResolver resolver) {
         this.search = search;
+        this.storage = storage;
         this.resolver = resolver;
     }
 
@@ -77,7 +84,7 @@ final class SearchConversationsTool implements AgnoTool {
         }
         int limit = arguments.count("limit", DEFAULT_LIMIT, MAX_LIMIT);
         SessionKey key = resolver.resolve(context.chatMemoryId());
-        String currentRun = context.invocationId() == null ? null : context.invocationId().toString();
+        Set<String> currentRun = currentRun(key, context);
         List<ConversationHit> hits = search.search(new ConversationQuery(key.userId(), query, limit + SPARE,
                 NEIGHBOURS, null));
         ArrayNode out = HistoryJson.array();
@@ -86,7 +93,7 @@ final class SearchConversationsTool implements AgnoTool {
             if (out.size() == limit) {
                 break;
             }
-            if (m.session().equals(key) && m.runId().equals(currentRun)) {
+            if (m.session().equals(key) && currentRun.contains(m.runId())) {
                 continue;
             }
             ObjectNode node = out.addObject();
@@ -99,6 +106,20 @@ final class SearchConversationsTool implements AgnoTool {
             addAll(node.putArray("after"), hit.after());
         }
         return HistoryJson.write(out);
+    }
+
+    /**
+     * The run in progress: named by the invocation id with the provider's listeners; without them, it is the
+     * session's last run, still running.
+     */
+    private Set<String> currentRun(SessionKey key, InvocationContext context) {
+        Set<String> ids = new HashSet<>(2);
+        if (context.invocationId() != null) {
+            ids.add(context.invocationId().toString());
+        }
+        storage.lastRuns(key, 1).stream().filter(run -> run.status() == RunStatus.RUNNING)
+                .forEach(run -> ids.add(run.runId()));
+        return ids;
     }
 
     private static void addAll(ArrayNode out, List<IndexedMessage> messages) {

@@ -165,6 +165,17 @@ class ConversationSearchToolsTest {
     }
 
     @Test
+    void withoutTheListenersTheRunInProgressIsLeftOutToo() throws Exception {
+        memory(b -> b.searchConversations(true));
+        pastConversations();
+        assistant = AiServices.builder(Assistant.class).chatModel(openAi.chatModel()).chatMemoryProvider(memory)
+                .tools(memory.tools()).build(); // no listeners: runs get random ids, not the invocation's
+        JsonNode hits = searchTool(NOW, "Which walk along a fjord did I do?", "{\"query\": \"walk along a fjord\"}");
+        assertThat(hits.get(0).get("content").asText()).startsWith("Last summer I hiked the Preikestolen trail");
+        assertThat(hits.toString()).doesNotContain("Which walk along a fjord");
+    }
+
+    @Test
     void noArgumentReachesAnotherUsersMessages() throws Exception {
         memory(b -> b.searchConversations(true));
         pastConversations();

@@ -23,8 +23,8 @@ import java.util.Set;
  *
  * <p>Rules:
  * <ul>
- *   <li>Only sessions of the user of the call's memory id are listed; the tool takes no argument, so nothing can
- *       name another user.</li>
+ *   <li>Only sessions of the user of the call's memory id are listed, whatever their agent (as in Agno); the tool
+ *       takes no argument, so nothing can name another user.</li>
  *   <li>The session of the call itself is left out, and so are sessions without runs (one that was only named,
  *       for example).</li>
  *   <li>At most {@code numPastSessionsToSearch} sessions, most recently active first (by the time anything in the

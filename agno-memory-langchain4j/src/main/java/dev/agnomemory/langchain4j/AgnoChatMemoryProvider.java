@@ -89,7 +89,6 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
     private final SessionSummarizer summarizer;
     private final RunBoundaries runs;
     private final SessionWindows windows;
-    private final InProcessCallTurns turns;
     private final CallCoordinator coordinator;
     private final List<AgnoTool> tools;
     private final AtomicBoolean toolsFetched = new AtomicBoolean();
@@ -127,7 +126,7 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
                 b.createUserMemories && b.updateUserMemoriesAfterRun ? memoryManager : null,
                 b.createSessionSummary && b.updateSessionSummaryAfterRun ? summarizer : null,
                 b.backgroundQueue, b.closeWait);
-        this.runs = new RunBoundaries(storage, afterRun);
+        this.runs = new RunBoundaries(afterRun);
         SystemPromptComposer composer = new SystemPromptComposer(retriever, b.createSessionSummary,
                 history.capacity(), b.addSessionStateToContext);
         ObjectNode stateDefaults = b.sessionState == null ? null : SessionStates.parse(b.sessionState, "sessionState");
@@ -136,8 +135,7 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
                 new SessionWindow.Context(storage, b.agentId, history, composer, runs, holder[0], stateDefaults,
                         b.overwriteDbSessionState)));
         holder[0] = windows;
-        this.turns = new InProcessCallTurns();
-        this.coordinator = new CallCoordinator(resolver, windows, runs, turns, b.callWaitLimit,
+        this.coordinator = new CallCoordinator(resolver, windows, runs, new StorageCallTurns(storage.turns()), b.callWaitLimit,
                 this::checkToolsRegistered);
         this.tools = new ArrayList<>();
         if (b.readChatHistory) {
@@ -375,10 +373,6 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
         return coordinator;
     }
 
-    InProcessCallTurns turns() {
-        return turns;
-    }
-
     /** Configures an {@link AgnoChatMemoryProvider}; every value is validated in {@link #build()}. */
     public static final class Builder {
         MemoryStorage storage;
@@ -596,7 +590,9 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
         }
 
         /**
-         * @param limit how long a call waits for the previous call on its session, positive (default 10 minutes)
+         * @param limit how long a call waits for its session's turn (the previous call on the session, in this or
+         *     another instance on the same store), positive (default 10 minutes); when it passes, the call fails
+         *     with {@code TurnTimeoutException} naming the session and writes nothing
          * @return this builder
          */
         public Builder callWaitLimit(Duration limit) {

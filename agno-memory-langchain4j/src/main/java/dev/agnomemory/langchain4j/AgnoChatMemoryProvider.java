@@ -148,7 +148,7 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
             tools.add(new UserMemoryTool(memoryManager, resolver));
         }
         if (b.agenticState) {
-            tools.add(new SessionStateTool(storage, resolver, b.agentId));
+            tools.add(new SessionStateTool(context -> coordinator.writes(context, storage), resolver, b.agentId));
         }
         this.storage = storage;
         this.agentId = b.agentId;

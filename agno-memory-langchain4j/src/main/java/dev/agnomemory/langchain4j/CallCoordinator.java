@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agnomemory.core.RunOutcome;
 import dev.agnomemory.core.SessionKey;
+import dev.agnomemory.core.storage.MemoryStorage;
 import dev.agnomemory.core.storage.StaleTurnException;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.UserMessage;
@@ -263,6 +264,15 @@ final class CallCoordinator {
         }
         pendingStreams.invalidate(id);
         end(id, call -> RunOutcome.error(describe(event.error()), call.metrics()));
+    }
+
+    /**
+     * @return where a tool of the call with this context writes its session: the call's turn (fenced), or
+     *     {@code storage} when the call is not one this coordinator follows
+     */
+    MemoryStorage writes(InvocationContext context, MemoryStorage storage) {
+        Call call = active.get(id(context));
+        return call == null ? storage : call.writes(storage);
     }
 
     /** See {@link AgnoChatMemoryProvider#streamCancelled}. */

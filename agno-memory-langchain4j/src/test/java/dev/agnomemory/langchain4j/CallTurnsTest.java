@@ -18,6 +18,8 @@ import dev.agnomemory.langchain4j.testing.ScriptedOpenAiServer;
 import dev.agnomemory.langchain4j.testing.ScriptedReply;
 import dev.agnomemory.langchain4j.testing.StorageFixture;
 import dev.agnomemory.langchain4j.testing.TempStorage;
+import dev.agnomemory.langchain4j.testing.ToolCallSpec;
+import dev.langchain4j.agent.tool.Tool;
 import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.MemoryId;
 import dev.langchain4j.service.SystemMessage;
@@ -147,5 +149,39 @@ class CallTurnsTest {
         assertThat(server.lastRequest().messages("user")).extracting(RecordedMessage::content)
                 .containsExactly("first", "from the other instance", "third");
         assertThat(storage.runs(ALICE).toList()).last().extracting(Run::status).isEqualTo(RunStatus.COMPLETED);
+    }
+
+    /** A tool during which this instance loses its turn: the lease runs out, another instance takes it. */
+    final class TakeOver {
+        private final MemoryStorage storage;
+
+        TakeOver(MemoryStorage storage) {
+            this.storage = storage;
+        }
+
+        @Tool("Stands still")
+        public String standStill() throws InterruptedException {
+            store.passTime(LEASE.plusSeconds(1));
+            try (SessionTurn other = storage.turns().acquire(ALICE, Duration.ofMinutes(1))) {
+                other.storage().updateSessionState(ALICE, state -> "{\"owner\":\"other instance\"}");
+            }
+            return "stood still";
+        }
+    }
+
+    @Test
+    void aSessionStateUpdateOfACallThatLostItsTurnIsNotStored() throws Exception {
+        MemoryStorage storage = store.reopenWithTurns(new ManualScheduler(), LEASE);
+        AgnoChatMemoryProvider memory = AgnoChatMemoryProvider.builder().storage(storage).enableAgenticState(true)
+                .sessionState("{\"owner\":\"nobody\"}").build();
+        Blocking service = memory.attachTo(AiServices.builder(Blocking.class)).chatModel(openAi.chatModel())
+                .tools(new TakeOver(storage)).build();
+        // one answer with two tool calls, run in order: the instance loses its turn during the first
+        server.replyToolCalls(ToolCallSpec.of("call-1", "standStill", "{}"), ToolCallSpec.of("call-2",
+                "update_session_state", "{\"session_state_updates\":{\"owner\":\"zombie\"}}"));
+        server.replyText("done");
+
+        assertThatThrownBy(() -> service.chat(ALICE, "take it")).isInstanceOf(StaleTurnException.class);
+        assertThat(storage.session(ALICE).orElseThrow().state()).isEqualTo("{\"owner\":\"other instance\"}");
     }
 }

@@ -11,6 +11,7 @@ import dev.agnomemory.core.storage.MemoryStorage;
 import dev.agnomemory.core.storage.SessionTurn;
 import dev.agnomemory.core.storage.StaleTurnException;
 import dev.agnomemory.core.storage.TurnTimeoutException;
+import dev.agnomemory.core.testing.Eventually;
 import dev.agnomemory.core.testing.ManualScheduler;
 import dev.agnomemory.langchain4j.testing.RecordedMessage;
 import dev.agnomemory.langchain4j.testing.ScriptedOpenAi;
@@ -20,6 +21,7 @@ import dev.agnomemory.langchain4j.testing.StorageFixture;
 import dev.agnomemory.langchain4j.testing.TempStorage;
 import dev.agnomemory.langchain4j.testing.ToolCallSpec;
 import dev.langchain4j.agent.tool.Tool;
+import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.MemoryId;
 import dev.langchain4j.service.SystemMessage;
@@ -27,6 +29,8 @@ import dev.langchain4j.service.TokenStream;
 import dev.langchain4j.service.UserMessage;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -149,6 +153,33 @@ class CallTurnsTest {
         assertThat(server.lastRequest().messages("user")).extracting(RecordedMessage::content)
                 .containsExactly("first", "from the other instance", "third");
         assertThat(storage.runs(ALICE).toList()).last().extracting(Run::status).isEqualTo(RunStatus.COMPLETED);
+    }
+
+    @Test
+    void aStreamThatLostItsTurnMidCallEndsInOnErrorWithStaleTurn() throws Exception {
+        MemoryStorage storage = store.reopenWithTurns(new ManualScheduler(), LEASE);
+        AgnoChatMemoryProvider memory = provider(storage, Duration.ofMinutes(1));
+        Streaming service = memory.attachTo(AiServices.builder(Streaming.class))
+                .streamingChatModel(openAi.streamingChatModel()).build();
+        server.replyWith(request -> {
+            store.passTime(LEASE.plusSeconds(1));
+            try (SessionTurn other = storage.turns().acquire(ALICE, Duration.ofMinutes(1))) {
+                other.storage().appendMessage(ALICE, "other-run", Message.user("from the other instance"));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return ScriptedReply.text("too late");
+        });
+        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+        service.chat(ALICE, "streamed").onPartialResponse(t -> { }).onCompleteResponse(done::complete)
+                .onError(done::completeExceptionally).start();
+
+        assertThatThrownBy(() -> done.get(1, TimeUnit.MINUTES)).cause().isInstanceOf(StaleTurnException.class);
+        List<Run> runs = storage.runs(ALICE).toList();
+        assertThat(runs.get(0).messages()).extracting(Message::content).containsExactly("streamed");
+        assertThat(runs.get(0).status()).isEqualTo(RunStatus.RUNNING);
+        assertThat(runs.get(1).runId()).isEqualTo("other-run");
+        Eventually.await("the stream gave its turn back", () -> memory.coordinator().activeCalls() == 0);
     }
 
     /** A tool during which this instance loses its turn: the lease runs out, another instance takes it. */

@@ -16,6 +16,7 @@ import dev.agnomemory.langchain4j.testing.ScriptedReply;
 import dev.agnomemory.langchain4j.testing.TempPostgres;
 import dev.agnomemory.langchain4j.testing.ToolCallSpec;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +38,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TwoInstancesOnPostgresTest {
 
-    /** Short, so the test waits about this long for a dead or frozen instance's lease to run out. */
-    private static final long LEASE_MILLIS = 1_500;
+    /**
+     * The instances' turn lease: long enough that a healthy instance on a loaded machine never misses it (renewed
+     * every third); the test makes a dead or frozen instance's lease run out by moving its end back
+     * ({@link PostgresServer.Database#passLeaseTime}), as the lease would by itself this much later.
+     */
+    private static final Duration LEASE = Duration.ofSeconds(10);
     private static final int THREADS = 8;
     private static final int CALLS = 3;
     private static final long WAIT = 120_000;
@@ -77,7 +82,7 @@ class TwoInstancesOnPostgresTest {
 
     private ChildJvm instance(String name) throws Exception {
         ChildJvm child = ChildJvm.start(AiServiceInstance.class, dir.resolve(name), TempPostgres.database().jdbcUrl(),
-                schema, server.baseUrl(), Long.toString(LEASE_MILLIS));
+                schema, server.baseUrl(), Long.toString(LEASE.toMillis()));
         children.add(child);
         assertThat(child.awaitLine("READY"::equals, WAIT)).as("%s started\n%s", name, child.describe()).isTrue();
         return child;
@@ -137,7 +142,8 @@ class TwoInstancesOnPostgresTest {
         a.send("CALLS " + THREADS + " 1 A2"); // they wait for b's turn
         b.process.destroyForcibly();
         assertThat(b.awaitExit(WAIT)).isTrue();
-        awaitLine(a, "DONE A2"); // once b's lease ran out
+        TempPostgres.database().passLeaseTime(schema, LEASE.plusSeconds(1));
+        awaitLine(a, "DONE A2"); // b's lease ran out
         assertNoFailures(a);
         runs = storage.runs(AiServiceInstance.SESSION).toList();
         Run killed = runs.get(2 * THREADS * CALLS);
@@ -152,7 +158,8 @@ class TwoInstancesOnPostgresTest {
         awaitLine(c, "HOLDING");
         signal(c, "-STOP");
         a.send("CALLS 1 1 A3");
-        awaitLine(a, "DONE A3"); // once c's lease ran out
+        TempPostgres.database().passLeaseTime(schema, LEASE.plusSeconds(1));
+        awaitLine(a, "DONE A3"); // c's lease ran out
         signal(c, "-CONT");
         c.send("GO"); // the hold tool returns: its result is the call's next write
         assertThat(c.awaitLine(l -> l.startsWith("FAILED HOLD-frozen") || l.startsWith("CALLED HOLD-frozen"), WAIT))

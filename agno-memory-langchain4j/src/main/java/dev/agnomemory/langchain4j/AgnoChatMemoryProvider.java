@@ -135,8 +135,8 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
                 new SessionWindow.Context(storage, b.agentId, history, composer, runs, holder[0], stateDefaults,
                         b.overwriteDbSessionState)));
         holder[0] = windows;
-        this.coordinator = new CallCoordinator(resolver, windows, runs, new StorageCallTurns(storage.turns()), b.callWaitLimit,
-                this::checkToolsRegistered);
+        this.coordinator = new CallCoordinator(resolver, windows, runs, new StorageCallTurns(storage.turns()),
+                b.callWaitLimit, this::checkToolsRegistered);
         this.tools = new ArrayList<>();
         if (b.readChatHistory) {
             tools.add(new ChatHistoryTool(storage, resolver));

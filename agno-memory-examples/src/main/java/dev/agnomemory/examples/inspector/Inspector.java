@@ -119,8 +119,8 @@ public final class Inspector {
 
     private void printUsage() {
         out.println("Inspects an agno-memory store file; reading works while the app uses it, delete needs it closed.");
-        out.println("A PostgreSQL store is given by its JDBC URL instead of the file (jdbc:postgresql://host/db?user=u,");
-        out.println("schema as currentSchema=..., default agno_memory); there delete works while the apps run.");
+        out.println("A PostgreSQL store is given by its JDBC URL instead of the file");
+        out.println("(jdbc:postgresql://host/db?user=u&password=p&currentSchema=agno_memory); apps may keep running.");
         out.println();
         out.println("usage: Inspector <store-file> <command> [args]");
         out.println();

@@ -4,21 +4,22 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
 /**
- * The command line of {@link PersistentChat}: {@code [--db FILE] [--user ID] [--help]}, also as
+ * The command line of {@link PersistentChat}: {@code [--db FILE|JDBC-URL] [--user ID] [--help]}, also as
  * {@code --db=FILE}.
  *
- * @param db the store file
+ * @param db the store: a file, or a {@code jdbc:postgresql:} URL
  * @param userId whose sessions are listed and continued
  * @param help whether only the usage was asked for
  */
-record ChatOptions(Path db, String userId, boolean help) {
+record ChatOptions(String db, String userId, boolean help) {
 
     static final String DEFAULT_DB = "agno-memory-example.db";
     static final String DEFAULT_USER = "default";
 
     static final String USAGE = """
             usage: PersistentChat [--db FILE] [--user ID]
-              --db FILE   the memory store (default %s in the working directory; created if missing)
+              --db FILE   the memory store (default %s in the working directory; created if missing),
+                          or a PostgreSQL database: jdbc:postgresql://host/db?user=u&password=p
               --user ID   whose sessions to list and continue (default "%s")
             The model is configured with OPENAI_API_KEY, OPENAI_BASE_URL and OPENAI_MODEL."""
             .formatted(DEFAULT_DB, DEFAULT_USER);
@@ -34,7 +35,7 @@ record ChatOptions(Path db, String userId, boolean help) {
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("--help") || arg.equals("-h")) {
-                return new ChatOptions(Path.of(DEFAULT_DB), DEFAULT_USER, true);
+                return new ChatOptions(DEFAULT_DB, DEFAULT_USER, true);
             }
             String name = arg;
             String value = null;
@@ -61,10 +62,23 @@ record ChatOptions(Path db, String userId, boolean help) {
                 user = value.strip();
             }
         }
-        try {
-            return new ChatOptions(Path.of(db), user, false);
-        } catch (InvalidPathException e) {
-            throw new IllegalArgumentException("Not a valid file name for --db: " + db);
+        if (!PostgresStore.isJdbcUrl(db)) {
+            try {
+                Path.of(db);
+            } catch (InvalidPathException e) {
+                throw new IllegalArgumentException("Not a valid file name for --db: " + db);
+            }
         }
+        return new ChatOptions(db, user, false);
+    }
+
+    /** @return whether the store is a PostgreSQL database */
+    boolean jdbc() {
+        return PostgresStore.isJdbcUrl(db);
+    }
+
+    /** @return the store file; only when not {@link #jdbc()} */
+    Path file() {
+        return Path.of(db);
     }
 }

@@ -1,6 +1,7 @@
 package dev.agnomemory.examples;
 
 import dev.agnomemory.core.SessionKey;
+import dev.agnomemory.core.storage.MemoryStorage;
 import dev.agnomemory.core.storage.StorageException;
 import dev.agnomemory.core.storage.StoreLockedException;
 import dev.agnomemory.core.storage.mapdb.MapDbStorage;
@@ -27,7 +28,9 @@ import java.util.Optional;
  *
  * <pre>
  * PersistentChat [--db FILE] [--user ID]
- *   --db FILE   the store (default agno-memory-example.db in the working directory)
+ *   --db FILE   the store (default agno-memory-example.db in the working directory), or a PostgreSQL
+ *               database by its JDBC URL: jdbc:postgresql://host/db?user=u&amp;password=p (schema as
+ *               currentSchema, default agno_memory; created on first use)
  *   --user ID   whose sessions to list and continue (default "default")
  * </pre>
  *
@@ -105,9 +108,21 @@ public final class PersistentChat {
             out.println("Cannot set up the model " + settings.get().describe() + ": " + e.getMessage());
             return EXIT_PROBLEM;
         }
-        MapDbStorage storage;
+        MemoryStorage storage;
+        Runnable close;
+        String where;
         try {
-            storage = MapDbStorage.open(options.db());
+            if (options.jdbc()) {
+                PostgresStore store = PostgresStore.open(options.db(), false, true);
+                storage = store.storage();
+                close = store::close;
+                where = store.describe();
+            } else {
+                MapDbStorage file = MapDbStorage.open(options.file());
+                storage = file;
+                close = file::close;
+                where = options.file().toAbsolutePath().toString();
+            }
         } catch (StoreLockedException e) {
             out.println("The store " + options.db() + " is open in another process (another chat, or the "
                     + "inspector); close it there first.");
@@ -116,23 +131,25 @@ public final class PersistentChat {
             out.println("Cannot open the store: " + e.getMessage());
             return EXIT_PROBLEM;
         }
-        try (storage) {
-            out.println("Memory: " + options.db().toAbsolutePath() + "    model: " + settings.get().describe());
+        try {
+            out.println("Memory: " + where + "    model: " + settings.get().describe());
             Optional<SessionKey> session = new SessionChooser(storage, in, out).choose(options.userId(), AGENT_ID);
             if (session.isPresent()) {
                 converse(assistant(storage, model, options.userId()), session.get());
-                out.println("Session " + session.get().sessionId() + " is saved in " + options.db()
+                out.println("Session " + session.get().sessionId() + " is saved in " + where
                         + "; start again with --user " + options.userId() + " to continue it.");
             }
             return EXIT_OK;
         } catch (IOException e) {
             out.println("Cannot read the input: " + e.getMessage());
             return EXIT_PROBLEM;
+        } finally {
+            close.run();
         }
     }
 
     /** The AI service with Agno-style memory: the last 3 runs in the prompt, older ones through a tool. */
-    static ChatAssistant assistant(MapDbStorage storage, ChatModel model, String userId) {
+    static ChatAssistant assistant(MemoryStorage storage, ChatModel model, String userId) {
         AgnoChatMemoryProvider memory = AgnoChatMemoryProvider.builder()
                 .storage(storage)
                 .userId(userId)

@@ -10,8 +10,11 @@ import dev.agnomemory.core.Message;
 import dev.agnomemory.core.Role;
 import dev.agnomemory.core.Run;
 import dev.agnomemory.core.Session;
+import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.storage.SessionFilter;
 import dev.agnomemory.core.storage.mapdb.MapDbStorage;
+import dev.agnomemory.core.storage.postgres.PostgresStorage;
+import dev.agnomemory.core.testing.PostgresServer;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -125,6 +128,33 @@ class PersistentChatTest {
             assertThat(files).isEmpty();
         }
         assertThat(requests).isEmpty();
+    }
+
+    @Test
+    void aPostgresDatabaseGivenByItsJdbcUrlKeepsTheConversation() throws IOException {
+        try (PostgresServer.Database database = PostgresServer.shared().createDatabase("chat")) {
+            String url = database.jdbcUrl() + "&password=&currentSchema=chat_store";
+            Result first = chat(fakeEnv(), "My name is Alice\nexit\n", "--db", url, "--user", "alice");
+            assertThat(first.code()).as(first.out()).isZero();
+            assertThat(first.out()).contains("Memory: " + url.replace("password=", "password=***")
+                    + " (schema chat_store)", "assistant> Hello Alice");
+            SessionKey key;
+            try (PostgresStorage storage = PostgresStorage.builder().dataSource(database.dataSource())
+                    .schema("chat_store").createSchema(false).build()) {
+                Session session = storage.sessions(SessionFilter.byUser("alice")).get(0);
+                key = session.key();
+                assertThat(storage.lastCompletedRuns(key, 10)).singleElement().satisfies(run -> assertThat(
+                        run.messages()).extracting(Message::content).containsExactly("My name is Alice",
+                                "Hello Alice"));
+            }
+
+            Result second = chat(fakeEnv(), key.sessionId() + "\nWhat is my name?\nquit\n", "--db", url,
+                    "--user", "alice");
+            assertThat(second.code()).as(second.out()).isZero();
+            assertThat(second.out()).contains("Continuing session " + key.sessionId() + " (1 run).");
+            assertThat(contents(requests.get(1))).containsSubsequence("My name is Alice", "Hello Alice",
+                    "What is my name?");
+        }
     }
 
     @Test

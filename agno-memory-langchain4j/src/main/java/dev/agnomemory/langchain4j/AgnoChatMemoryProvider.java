@@ -92,7 +92,6 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
     private final SessionSummarizer summarizer;
     private final RunBoundaries runs;
     private final SessionWindows windows;
-    private final InProcessCallTurns turns;
     private final CallCoordinator coordinator;
     private final List<AgnoTool> tools;
     private final AtomicBoolean toolsFetched = new AtomicBoolean();
@@ -130,7 +129,7 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
                 b.createUserMemories && b.updateUserMemoriesAfterRun ? memoryManager : null,
                 b.createSessionSummary && b.updateSessionSummaryAfterRun ? summarizer : null,
                 b.backgroundQueue, b.closeWait);
-        this.runs = new RunBoundaries(storage, afterRun,
+        this.runs = new RunBoundaries(afterRun,
                 b.conversationSearch == null ? key -> { } : new ConversationSearchFeed(b.conversationSearch));
         SystemPromptComposer composer = new SystemPromptComposer(retriever, b.createSessionSummary,
                 history.capacity(), b.addSessionStateToContext, b.relatedPastMessages == null ? null
@@ -141,9 +140,8 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
                 new SessionWindow.Context(storage, b.agentId, history, composer, runs, holder[0], stateDefaults,
                         b.overwriteDbSessionState)));
         holder[0] = windows;
-        this.turns = new InProcessCallTurns();
-        this.coordinator = new CallCoordinator(resolver, windows, runs, turns, b.callWaitLimit,
-                this::checkToolsRegistered);
+        this.coordinator = new CallCoordinator(resolver, windows, runs, new StorageCallTurns(storage.turns()),
+                b.callWaitLimit, this::checkToolsRegistered);
         this.tools = new ArrayList<>();
         if (b.readChatHistory) {
             tools.add(new ChatHistoryTool(storage, resolver));
@@ -155,7 +153,7 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
             tools.add(new UserMemoryTool(memoryManager, resolver));
         }
         if (b.agenticState) {
-            tools.add(new SessionStateTool(storage, resolver, b.agentId));
+            tools.add(new SessionStateTool(context -> coordinator.writes(context, storage), resolver, b.agentId));
         }
         if (b.searchPastSessions) {
             tools.add(new SearchPastSessionsTool(storage, resolver, b.numPastSessionsToSearch,
@@ -388,10 +386,6 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
 
     CallCoordinator coordinator() {
         return coordinator;
-    }
-
-    InProcessCallTurns turns() {
-        return turns;
     }
 
     /** Configures an {@link AgnoChatMemoryProvider}; every value is validated in {@link #build()}. */
@@ -688,7 +682,9 @@ public final class AgnoChatMemoryProvider implements ChatMemoryProvider, AutoClo
         }
 
         /**
-         * @param limit how long a call waits for the previous call on its session, positive (default 10 minutes)
+         * @param limit how long a call waits for its session's turn (the previous call on the session, in this or
+         *     another instance on the same store), positive (default 10 minutes); when it passes, the call fails
+         *     with {@code TurnTimeoutException} naming the session and writes nothing
          * @return this builder
          */
         public Builder callWaitLimit(Duration limit) {

@@ -3,6 +3,8 @@ package dev.agnomemory.langchain4j;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agnomemory.core.RunMetrics;
 import dev.agnomemory.core.SessionKey;
+import dev.agnomemory.core.storage.MemoryStorage;
+import dev.agnomemory.core.storage.SessionTurn;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.response.ChatResponse;
@@ -32,7 +34,8 @@ final class Call {
     /** Whether a run of this call was written (the first run of a call is named by the call's id). */
     volatile boolean runWritten;
     volatile boolean watched;
-    CallTurns.Turn turn;
+    /** The session's turn while the call holds it; null before it began (or when it goes on without one). */
+    volatile SessionTurn turn;
     private RunMetrics metrics = RunMetrics.NONE;
 
     Call(String id, SessionKey key, boolean streaming, String userText, ObjectNode sessionState) {
@@ -41,6 +44,12 @@ final class Call {
         this.streaming = streaming;
         this.userText = userText;
         this.sessionState = sessionState;
+    }
+
+    /** @return where this call writes its session: its turn's fenced view, or {@code storage} without a turn */
+    MemoryStorage writes(MemoryStorage storage) {
+        SessionTurn t = turn;
+        return t == null ? storage : t.storage();
     }
 
     /** A model call of this AI service call answered. */

@@ -5,6 +5,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agnomemory.core.RunOutcome;
 import dev.agnomemory.core.SessionKey;
+import dev.agnomemory.core.storage.MemoryStorage;
+import dev.agnomemory.core.storage.StaleTurnException;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.invocation.InvocationContext;
@@ -42,8 +44,15 @@ import org.slf4j.LoggerFactory;
  *       cancellation: LangChain4j reports no event when a stream is cancelled through its {@code StreamingHandle}
  *       (or fails after {@code ignoreErrors()}), so such a stream's run is finished as cancelled when the stream
  *       is garbage-collected, or at once with {@link AgnoChatMemoryProvider#streamCancelled}.</li>
- *   <li><b>Turns</b> come from {@link CallTurns}; a call that waits longer than the wait limit goes on with a
- *       warning.</li>
+ *   <li><b>Turns</b> come from {@link CallTurns} (the storage's session turns, shared by every process on the
+ *       store). A call that cannot take its turn fails with the reason ({@code TurnTimeoutException} naming the
+ *       session after the wait limit, {@link TurnInterruptedException}, a {@code StorageException}) and writes
+ *       nothing: a blocking call where LangChain4j first uses its memory, a stream at {@code start()}.</li>
+ *   <li><b>Fenced writes.</b> While a call holds its turn, its session's writes go through the turn's view of the
+ *       storage. When the turn was lost (its lease ran out, for example while the process stood still, and another
+ *       instance took the session), the next write throws {@code StaleTurnException} and stores nothing: the call
+ *       fails with it, its run is not finished (it stays running, never completed), and the turn is given
+ *       back.</li>
  *   <li><b>Run outcome and metrics.</b> The completed event finishes the run as completed, the error event as an
  *       error with the exception's class and first line; every model response adds its token usage, model name
  *       and finish reason, every tool execution one tool call ({@link Call}).</li>
@@ -57,6 +66,8 @@ final class CallCoordinator {
 
     /** The streaming call whose method is running on this thread (LangChain4j adds its messages meanwhile). */
     private static final ThreadLocal<Call> CREATING = new ThreadLocal<>();
+    /** The blocking call on this thread that could not begin: the memory throws its failure at its first use. */
+    private static final ThreadLocal<Refused> REFUSED = new ThreadLocal<>();
     private static final Cleaner CLEANER = Cleaner.create();
 
     private final SessionKeyResolver resolver;
@@ -86,6 +97,22 @@ final class CallCoordinator {
         return c != null && c.key.equals(key) ? c : null;
     }
 
+    /**
+     * Throws why the blocking call on this thread could not begin on {@code key} (its turn did not come in time,
+     * the thread was interrupted, the storage failed), once: LangChain4j swallows what its listeners throw, so the
+     * failure reaches the caller where LangChain4j first uses the call's memory.
+     */
+    static void throwIfRefused(SessionKey key) {
+        Refused refused = REFUSED.get();
+        if (refused != null && refused.key.equals(key)) {
+            REFUSED.remove();
+            throw refused.error;
+        }
+    }
+
+    private record Refused(String callId, SessionKey key, RuntimeException error) {
+    }
+
     /** LangChain4j added the user message of the stream being created: the creation is over. */
     static void creationDone() {
         CREATING.remove();
@@ -113,6 +140,7 @@ final class CallCoordinator {
 
     private void started(AiServiceStartedEvent event) {
         CREATING.remove();
+        REFUSED.remove();
         InvocationContext context = event.invocationContext();
         SessionKey key = resolveQuietly(context.chatMemoryId());
         if (key == null) {
@@ -126,8 +154,23 @@ final class CallCoordinator {
             CREATING.set(call);
             return;
         }
-        begin(call);
-        windows.get(key).beginCall(call);
+        try {
+            begin(call);
+        } catch (RuntimeException e) {
+            refuse(call, e);
+            return;
+        }
+        try {
+            windows.get(key).beginCall(call);
+        } catch (RuntimeException e) {
+            end(call.id, c -> RunOutcome.error(describe(e), c.metrics()));
+            refuse(call, e);
+        }
+    }
+
+    private static void refuse(Call call, RuntimeException e) {
+        log.debug("Call {} on {} could not begin: {}", call.id, call.key, e.toString());
+        REFUSED.set(new Refused(call.id, call.key, e));
     }
 
     /**
@@ -147,8 +190,13 @@ final class CallCoordinator {
         if (call == null || pendingStreams.asMap().remove(call.id) == null) {
             return request;
         }
-        begin(call);
-        return request.toBuilder().messages(windows.get(key).beginStream(call, user)).build();
+        begin(call); // throws out of TokenStream.start(): the stream fails before it sends anything
+        try {
+            return request.toBuilder().messages(windows.get(key).beginStream(call, user)).build();
+        } catch (RuntimeException e) {
+            end(call.id, c -> RunOutcome.error(describe(e), c.metrics()));
+            throw e;
+        }
     }
 
     private Call pendingFor(SessionKey key, UserMessage user) {
@@ -175,8 +223,17 @@ final class CallCoordinator {
                 return;
             }
             // Started without the transformer (only the listeners registered): the first request was built when
-            // the stream was created; what it added is written now.
-            begin(call);
+            // the stream was created; what it added is written now. A failure to take the turn cannot reach the
+            // caller from here (LangChain4j swallows what listeners throw): the stream goes on without the turn.
+            try {
+                begin(call);
+            } catch (RuntimeException e) {
+                log.warn("Streaming call {} on {} goes on without its session's turn, so it may interleave with "
+                        + "another call (install the provider's chatRequestTransformer to have it fail instead): {}",
+                        id, call.key, e.toString());
+                call.begun = true;
+                active.put(call.id, call);
+            }
             windows.get(call.key).beginStream(call, null);
         }
         if (call.streaming && !call.watched) {
@@ -188,6 +245,7 @@ final class CallCoordinator {
         }
     }
 
+    /** Takes the call's turn, or throws why it cannot. */
     private void begin(Call call) {
         call.turn = turns.take(call.key, call.id, waitLimit);
         call.begun = true;
@@ -200,8 +258,21 @@ final class CallCoordinator {
         if (creating != null && creating.id.equals(id)) {
             CREATING.remove();
         }
+        Refused refused = REFUSED.get();
+        if (refused != null && refused.callId.equals(id)) {
+            REFUSED.remove();
+        }
         pendingStreams.invalidate(id);
         end(id, call -> RunOutcome.error(describe(event.error()), call.metrics()));
+    }
+
+    /**
+     * @return where a tool of the call with this context writes its session: the call's turn (fenced), or
+     *     {@code storage} when the call is not one this coordinator follows
+     */
+    MemoryStorage writes(InvocationContext context, MemoryStorage storage) {
+        Call call = active.get(id(context));
+        return call == null ? storage : call.writes(storage);
     }
 
     /** See {@link AgnoChatMemoryProvider#streamCancelled}. */
@@ -233,11 +304,14 @@ final class CallCoordinator {
             if (completed != null) {
                 runs.completed(call.key, completed);
             }
+        } catch (StaleTurnException e) {
+            log.warn("Run {} of {} was not finished: the call lost its session's turn ({}); the run stays in "
+                    + "storage as running", id, call.key, e.getMessage());
         } catch (RuntimeException e) {
             log.warn("Finishing run {} of {} failed; the next call starts from what storage holds", id, call.key, e);
         } finally {
             if (call.turn != null) {
-                call.turn.release();
+                call.turn.close();
             }
         }
     }

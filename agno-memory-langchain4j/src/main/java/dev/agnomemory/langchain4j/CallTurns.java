@@ -1,13 +1,14 @@
 package dev.agnomemory.langchain4j;
 
 import dev.agnomemory.core.SessionKey;
+import dev.agnomemory.core.storage.SessionTurn;
+import dev.agnomemory.core.storage.TurnTimeoutException;
 import java.time.Duration;
 
 /**
  * Makes the AI service calls on one session take turns, so each call's run is written whole and the next call's
- * prompt holds it. The in-process implementation ({@link InProcessCallTurns}) orders the calls of one JVM; a
- * storage-provided lease can implement the same interface to order the calls of several processes (the turn would
- * then also carry the fencing token its writes present).
+ * prompt holds it. {@link StorageCallTurns} takes the storage's session turns ({@code MemoryStorage.turns()}): in
+ * process for MapDB, a fenced lease shared by every application instance for PostgreSQL.
  */
 interface CallTurns {
 
@@ -17,14 +18,10 @@ interface CallTurns {
      * @param key the session
      * @param callId the call (its invocation id), for logs
      * @param waitLimit how long to wait at most
-     * @return the turn, or null when the wait limit passed or the thread was interrupted (the call then goes on
-     *     without a turn, after a warning)
+     * @return the turn; the call writes its session through {@link SessionTurn#storage()} and closes it at its end
+     * @throws TurnTimeoutException when the wait limit passed first (naming the session)
+     * @throws TurnInterruptedException when the waiting thread was interrupted (its flag is set again)
+     * @throws dev.agnomemory.core.storage.StorageException when the store could not be asked
      */
-    Turn take(SessionKey key, String callId, Duration waitLimit);
-
-    /** A held turn. */
-    interface Turn {
-        /** Gives the turn to the next waiting call; later calls do nothing. */
-        void release();
-    }
+    SessionTurn take(SessionKey key, String callId, Duration waitLimit);
 }

@@ -3,6 +3,7 @@ package dev.agnomemory.langchain4j;
 import dev.agnomemory.core.RunOutcome;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.storage.MemoryStorage;
+import dev.agnomemory.core.storage.StaleTurnException;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.UserMessage;
@@ -34,7 +35,6 @@ final class RunBoundaries {
 
     private static final Logger log = LoggerFactory.getLogger(RunBoundaries.class);
 
-    private final MemoryStorage storage;
     private final AfterRunWork afterRun;
     private final Consumer<SessionKey> sessionChanged;
 
@@ -42,8 +42,7 @@ final class RunBoundaries {
      * @param sessionChanged told of every session whose run was stored or that was deleted; must return at once
      *     and not throw
      */
-    RunBoundaries(MemoryStorage storage, AfterRunWork afterRun, Consumer<SessionKey> sessionChanged) {
-        this.storage = storage;
+    RunBoundaries(AfterRunWork afterRun, Consumer<SessionKey> sessionChanged) {
         this.afterRun = afterRun;
         this.sessionChanged = sessionChanged;
     }
@@ -60,13 +59,17 @@ final class RunBoundaries {
     /**
      * Records how the run ended. A session deleted meanwhile is not an error: the run went with it.
      *
+     * @param writes where the call writes its session (its turn's fenced view)
      * @return whether the outcome was stored
+     * @throws StaleTurnException when the call lost its turn: the run is left as it was
      */
-    boolean finish(SessionKey key, String runId, RunOutcome outcome) {
+    boolean finish(MemoryStorage writes, SessionKey key, String runId, RunOutcome outcome) {
         try {
-            storage.finishRun(key, runId, outcome);
+            writes.finishRun(key, runId, outcome);
             sessionChanged.accept(key);
             return true;
+        } catch (StaleTurnException e) {
+            throw e;
         } catch (IllegalStateException e) {
             log.debug("Run {} of {} could not be finished as {}: {}", runId, key, outcome.status(), e.getMessage());
             return false;

@@ -8,6 +8,7 @@ import dev.langchain4j.agent.tool.ToolSpecification;
 import dev.langchain4j.invocation.InvocationContext;
 import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Agno's agentic state: an {@code update_session_state(session_state_updates)} tool with which the model sets keys
@@ -20,12 +21,14 @@ final class SessionStateTool implements AgnoTool {
     static final String NAME = "update_session_state";
     static final String UPDATES = "session_state_updates";
 
-    private final MemoryStorage storage;
+    /** Where the calling AI-service call writes its session: its turn's fenced view (see CallCoordinator). */
+    private final Function<InvocationContext, MemoryStorage> writes;
     private final SessionKeyResolver resolver;
     private final String agentId;
 
-    SessionStateTool(MemoryStorage storage, SessionKeyResolver resolver, String agentId) {
-        this.storage = storage;
+    SessionStateTool(Function<InvocationContext, MemoryStorage> writes, SessionKeyResolver resolver,
+            String agentId) {
+        this.writes = writes;
         this.resolver = resolver;
         this.agentId = agentId;
     }
@@ -45,6 +48,7 @@ final class SessionStateTool implements AgnoTool {
     public String run(ToolArguments arguments, InvocationContext context) {
         ObjectNode updates = arguments.object(UPDATES);
         SessionKey key = resolver.resolve(context.chatMemoryId());
+        MemoryStorage storage = writes.apply(context);
         storage.getOrCreateSession(key, agentId);
         Optional<Session> updated = storage.updateSessionState(key, stored -> SessionStates.merge(stored, updates));
         return "Updated session state: " + updated.map(Session::state).orElse(Session.EMPTY_STATE);

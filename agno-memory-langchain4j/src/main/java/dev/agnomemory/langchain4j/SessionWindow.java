@@ -8,6 +8,7 @@ import dev.agnomemory.core.RunStatus;
 import dev.agnomemory.core.Session;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.storage.MemoryStorage;
+import dev.agnomemory.core.storage.StaleTurnException;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.ChatMessageDeserializer;
 import dev.langchain4j.data.message.ChatMessageSerializer;
@@ -109,6 +110,14 @@ final class SessionWindow {
 
     // ---- calls ----
 
+    /**
+     * Where this session's writes go: the fenced view of the current call's turn, so a call that lost its turn
+     * (a zombie) stores nothing; the storage itself between calls and without listeners.
+     */
+    private MemoryStorage writes() {
+        return call == null ? ctx.storage() : call.writes(ctx.storage());
+    }
+
     /** A call takes the session: its prompt is built from what storage holds now. */
     synchronized void beginCall(Call c) {
         if (pins++ == 0) {
@@ -130,7 +139,7 @@ final class SessionWindow {
             return;
         }
         ensureSession();
-        ctx.storage().updateSessionState(key, stored -> SessionStates.onLoad(ctx.stateDefaults(), stored,
+        writes().updateSessionState(key, stored -> SessionStates.onLoad(ctx.stateDefaults(), stored,
                 c.sessionState, ctx.overwriteDbSessionState())).ifPresent(updated -> {
                     if (updated.runCount() == runCount) {
                         header = updated;
@@ -188,6 +197,7 @@ final class SessionWindow {
      * @return the id of a run the message completed (without listeners), else null
      */
     synchronized String add(ChatMessage message) {
+        CallCoordinator.throwIfRefused(key);
         Call creating = CallCoordinator.creatingOn(key);
         if (creating != null) {
             if (message instanceof SystemMessage system) {
@@ -215,6 +225,7 @@ final class SessionWindow {
     }
 
     synchronized List<ChatMessage> messages() {
+        CallCoordinator.throwIfRefused(key);
         Call creating = CallCoordinator.creatingOn(key);
         if (call == null && runId == null) {
             refresh(); // without listeners this may be the start of a call
@@ -256,7 +267,7 @@ final class SessionWindow {
         for (int i : replaced) {
             ChatMessage next = messages.get(before + i);
             Message core = ChatMessages.toCore(next).toBuilder().id(runMessageIds.get(i)).build();
-            ctx.storage().appendMessage(key, runId, core);
+            writes().appendMessage(key, runId, core);
             run.set(i, next);
         }
     }
@@ -268,7 +279,7 @@ final class SessionWindow {
     }
 
     synchronized void clear() {
-        ctx.storage().deleteSession(key);
+        writes().deleteSession(key);
         ctx.runs().deleted(key);
         resetToEmpty();
         loaded = true;
@@ -402,7 +413,7 @@ final class SessionWindow {
         inputsChanged = true;
         String json = ChatMessageSerializer.messageToJson(system);
         ensureSession();
-        ctx.storage().updateSessionData(key, data -> {
+        writes().updateSessionData(key, data -> {
             Map<String, String> next = new HashMap<>(data);
             next.put(SYSTEM_MESSAGE_KEY, json);
             return next;
@@ -433,7 +444,10 @@ final class SessionWindow {
     private void append(Message core) {
         ensureSession();
         try {
-            ctx.storage().appendMessage(key, runId, core);
+            writes().appendMessage(key, runId, core);
+        } catch (StaleTurnException e) {
+            loaded = false; // another instance has the session now: read it again at the next call
+            throw e;
         } catch (IllegalStateException e) {
             if (ctx.storage().sessionVersion(key).isPresent()) {
                 throw e;
@@ -444,14 +458,14 @@ final class SessionWindow {
             run.clear();
             runMessageIds.clear();
             ensureSession();
-            ctx.storage().appendMessage(key, runId, core);
+            writes().appendMessage(key, runId, core);
             runCount = 1;
         }
     }
 
     private void ensureSession() {
         if (header == null) {
-            header = ctx.storage().getOrCreateSession(key, ctx.agentId());
+            header = writes().getOrCreateSession(key, ctx.agentId());
         }
     }
 
@@ -468,18 +482,25 @@ final class SessionWindow {
             return null;
         }
         String finished = runId;
-        boolean stored = ctx.runs().finish(key, finished, outcome);
+        List<ChatMessage> messages = List.copyOf(run);
+        runId = null;
+        run.clear();
+        runMessageIds.clear();
+        boolean stored;
+        try {
+            stored = ctx.runs().finish(writes(), key, finished, outcome);
+        } catch (StaleTurnException e) {
+            loaded = false; // another instance has the session now: read it again at the next call
+            throw e;
+        }
         boolean completedNow = stored && outcome.status() == RunStatus.COMPLETED;
         if (completedNow) {
-            completed.addLast(List.copyOf(run));
+            completed.addLast(messages);
             while (completed.size() > ctx.history().capacity()) {
                 completed.removeFirst();
             }
             history = null;
         }
-        runId = null;
-        run.clear();
-        runMessageIds.clear();
         afterOwnWrites();
         return completedNow ? finished : null;
     }

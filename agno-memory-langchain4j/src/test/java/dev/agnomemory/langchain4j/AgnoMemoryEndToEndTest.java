@@ -13,6 +13,7 @@ import dev.agnomemory.langchain4j.testing.RecordedMessage;
 import dev.agnomemory.langchain4j.testing.RecordedRequest;
 import dev.agnomemory.langchain4j.testing.ScriptedOpenAi;
 import dev.agnomemory.langchain4j.testing.ScriptedOpenAiServer;
+import dev.agnomemory.langchain4j.testing.StorageFixture;
 import dev.agnomemory.langchain4j.testing.TempStorage;
 import dev.agnomemory.langchain4j.testing.ToolCallSpec;
 import dev.langchain4j.agent.tool.Tool;
@@ -53,7 +54,7 @@ class AgnoMemoryEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
-    final TempStorage store = new TempStorage();
+    final StorageFixture store = fixture();
     @RegisterExtension
     final ScriptedOpenAi openAi = new ScriptedOpenAi();
     @RegisterExtension
@@ -62,6 +63,11 @@ class AgnoMemoryEndToEndTest {
     private ScriptedOpenAiServer server;
     private MemoryStorage storage;
     private Assistant assistant;
+
+    /** The storage the tests run on: a MapDB file here, PostgreSQL in {@link AgnoMemoryEndToEndOnPostgresTest}. */
+    StorageFixture fixture() {
+        return new TempStorage();
+    }
 
     @BeforeEach
     void start() {

@@ -15,6 +15,7 @@ import dev.agnomemory.langchain4j.testing.RecordedMessage;
 import dev.agnomemory.langchain4j.testing.RecordedRequest;
 import dev.agnomemory.langchain4j.testing.ScriptedOpenAi;
 import dev.agnomemory.langchain4j.testing.ScriptedOpenAiServer;
+import dev.agnomemory.langchain4j.testing.StorageFixture;
 import dev.agnomemory.langchain4j.testing.TempStorage;
 import dev.agnomemory.langchain4j.testing.ToolCallSpec;
 import dev.langchain4j.agent.tool.Tool;
@@ -54,7 +55,7 @@ class StorageIsTheSourceOfTruthTest {
     }
 
     @RegisterExtension
-    final TempStorage store = new TempStorage();
+    final StorageFixture store = fixture();
     @RegisterExtension
     final ScriptedOpenAi openAi = new ScriptedOpenAi();
     @RegisterExtension
@@ -62,6 +63,11 @@ class StorageIsTheSourceOfTruthTest {
 
     private ScriptedOpenAiServer server;
     private MemoryStorage storage;
+
+    /** The storage the tests run on: a MapDB file here, PostgreSQL in {@link StorageIsTheSourceOfTruthOnPostgresTest}. */
+    StorageFixture fixture() {
+        return new TempStorage();
+    }
 
     @BeforeEach
     void start() {

@@ -7,11 +7,13 @@ import dev.agnomemory.core.Run;
 import dev.agnomemory.core.RunStatus;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.storage.MemoryStorage;
+import dev.agnomemory.core.testing.Eventually;
 import dev.agnomemory.langchain4j.testing.RecordedMessage;
 import dev.agnomemory.langchain4j.testing.RecordedRequest;
 import dev.agnomemory.langchain4j.testing.ScriptedOpenAi;
 import dev.agnomemory.langchain4j.testing.ScriptedOpenAiServer;
 import dev.agnomemory.langchain4j.testing.ScriptedReply;
+import dev.agnomemory.langchain4j.testing.StorageFixture;
 import dev.agnomemory.langchain4j.testing.TempStorage;
 import dev.agnomemory.langchain4j.testing.ToolCallSpec;
 import dev.langchain4j.agent.tool.Tool;
@@ -63,7 +65,7 @@ class StreamingCallsTest {
     private static final SessionKey ALICE = SessionKey.of("alice", "s1");
 
     @RegisterExtension
-    final TempStorage store = new TempStorage();
+    final StorageFixture store = fixture();
     @RegisterExtension
     final ScriptedOpenAi openAi = new ScriptedOpenAi();
 
@@ -72,6 +74,11 @@ class StreamingCallsTest {
     private AgnoChatMemoryProvider memory;
     private Streaming streaming;
     private Blocking blocking;
+
+    /** The storage the tests run on: a MapDB file here, PostgreSQL in {@link StreamingCallsOnPostgresTest}. */
+    StorageFixture fixture() {
+        return new TempStorage();
+    }
 
     @BeforeEach
     void start() {
@@ -216,6 +223,9 @@ class StreamingCallsTest {
             Thread.yield();
         }
         assertThat(memory.coordinator().activeCalls()).isZero();
+        // the cleaner's thread writes the outcome after it took the call out of the active ones
+        Eventually.await("the abandoned run finished", () -> storage.lastRuns(ALICE, 1).get(0).status()
+                != RunStatus.RUNNING);
         assertThat(storage.lastRuns(ALICE, 1).get(0).status()).isEqualTo(RunStatus.CANCELLED);
     }
 

@@ -14,6 +14,7 @@ import dev.agnomemory.core.storage.MemoryStorage;
 import dev.agnomemory.langchain4j.testing.RecordedMessage;
 import dev.agnomemory.langchain4j.testing.ScriptedOpenAi;
 import dev.agnomemory.langchain4j.testing.ScriptedOpenAiServer;
+import dev.agnomemory.langchain4j.testing.StorageFixture;
 import dev.agnomemory.langchain4j.testing.TempStorage;
 import dev.agnomemory.langchain4j.testing.ToolCallSpec;
 import dev.langchain4j.agent.tool.CompensateFor;
@@ -65,7 +66,7 @@ class ToolLoopsTest {
     }
 
     @RegisterExtension
-    final TempStorage store = new TempStorage();
+    final StorageFixture store = fixture();
     @RegisterExtension
     final ScriptedOpenAi openAi = new ScriptedOpenAi();
 
@@ -73,6 +74,11 @@ class ToolLoopsTest {
     private MemoryStorage storage;
     private AgnoChatMemoryProvider memory;
     private Travel travel;
+
+    /** The storage the tests run on: a MapDB file here, PostgreSQL in {@link ToolLoopsOnPostgresTest}. */
+    StorageFixture fixture() {
+        return new TempStorage();
+    }
 
     @BeforeEach
     void start() {

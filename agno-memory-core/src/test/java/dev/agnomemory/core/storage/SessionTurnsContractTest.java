@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.agnomemory.core.Message;
 import dev.agnomemory.core.Run;
 import dev.agnomemory.core.RunOutcome;
+import dev.agnomemory.core.RunStatus;
 import dev.agnomemory.core.Session;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.SessionSummary;
@@ -452,6 +453,25 @@ public abstract class SessionTurnsContractTest {
             taken.close();
             zombie.close();
         }
+    }
+
+    @Test
+    void theHoldersSessionUpdatesAreStored() throws Exception {
+        // what an AI-service call does through its turn: data, state and name that change
+        try (SessionTurn turn = turns().acquire(S1, Duration.ZERO)) {
+            MemoryStorage writes = turn.storage();
+            writes.getOrCreateSession(S1, "agent");
+            assertThat(writes.updateSessionData(S1, d -> Map.of("k", "v"))).hasValueSatisfying(
+                    s -> assertThat(s.data()).containsEntry("k", "v"));
+            assertThat(writes.updateSessionState(S1, st -> "{\"n\":1}")).isPresent();
+            writes.renameSession(S1, "trip");
+            addRun(writes, S1, "r1", "q", "a");
+        }
+        Session stored = storage.session(S1).orElseThrow();
+        assertThat(stored.data()).containsEntry("k", "v");
+        assertThat(stored.state()).isEqualTo("{\"n\":1}");
+        assertThat(stored.name()).hasValue("trip");
+        assertThat(storage.lastRuns(S1, 1)).singleElement().extracting(Run::status).isEqualTo(RunStatus.COMPLETED);
     }
 
     @Test

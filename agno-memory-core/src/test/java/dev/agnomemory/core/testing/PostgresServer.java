@@ -96,6 +96,23 @@ public final class PostgresServer {
             return pool;
         }
 
+        /**
+         * Moves the end of every turn lease (and waiter's place) of a schema's store {@code by} earlier, as if that
+         * much time had passed without renewals: leases run out by the server's clock, which tests cannot move.
+         *
+         * @param schema the store's schema
+         * @param by how much
+         */
+        public void passLeaseTime(String schema, java.time.Duration by) {
+            String interval = "interval '" + by.toMillis() + " milliseconds'";
+            try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+                s.execute("UPDATE " + schema + ".session_turns SET expires_at = expires_at - " + interval
+                        + "; UPDATE " + schema + ".session_turn_waiters SET alive_until = alive_until - " + interval);
+            } catch (SQLException e) {
+                throw new IllegalStateException("Moving the leases of schema " + schema + " failed", e);
+            }
+        }
+
         @Override
         public void close() {
             pool.close();

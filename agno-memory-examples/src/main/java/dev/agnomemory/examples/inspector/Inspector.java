@@ -1,9 +1,6 @@
 package dev.agnomemory.examples.inspector;
 
-import dev.agnomemory.core.storage.mapdb.MapDbStorage;
 import java.io.PrintStream;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,8 +8,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Command-line inspector of an agno-memory store file: what Agno users do with {@code sqlite3} on their agent
- * database. Works offline on any store, and never creates one.
+ * Command-line inspector of an agno-memory store: what Agno users do with {@code sqlite3} on their agent
+ * database. Works offline on any store, and never creates one. The store is a MapDB file, or a PostgreSQL
+ * database given by its JDBC URL ({@code jdbc:postgresql://host/db?user=u&password=p}, the store's schema as
+ * {@code currentSchema}, default {@code agno_memory}); the commands are the same.
  *
  * <pre>
  * Inspector &lt;store-file&gt; sessions [--user U] [--agent A] [--offset N] [--limit N] [--json]
@@ -37,7 +36,7 @@ import java.util.Set;
  *
  * <p>{@code sessions}, {@code show} and {@code export} read the store without changing it, also while the app that
  * uses it has it open (they show it as it was when the inspector started). {@code delete} changes it, so the app
- * must be closed first.
+ * must be closed first; a PostgreSQL store is changed beside the running apps.
  */
 public final class Inspector {
 
@@ -113,24 +112,15 @@ public final class Inspector {
                     + String.join(", ", commands.keySet()) + ", help");
         }
         Arguments arguments = Arguments.parse(command.spec(), Arrays.asList(args).subList(2, args.length));
-        try (MapDbStorage storage = StoreOpening.open(storeFile(args[0]), command.writes())) {
-            return command.run(storage, arguments, out);
-        }
-    }
-
-    private static Path storeFile(String name) {
-        if (name.isBlank()) {
-            throw InspectorException.usage("the store file name is blank");
-        }
-        try {
-            return Path.of(name);
-        } catch (InvalidPathException e) {
-            throw InspectorException.usage("not a valid file name: " + Display.oneLine(name));
+        try (StoreOpening.Opened store = StoreOpening.open(args[0], command.writes())) {
+            return command.run(store.storage(), arguments, out);
         }
     }
 
     private void printUsage() {
         out.println("Inspects an agno-memory store file; reading works while the app uses it, delete needs it closed.");
+        out.println("A PostgreSQL store is given by its JDBC URL instead of the file");
+        out.println("(jdbc:postgresql://host/db?user=u&password=p&currentSchema=agno_memory); apps may keep running.");
         out.println();
         out.println("usage: Inspector <store-file> <command> [args]");
         out.println();

@@ -15,6 +15,7 @@ import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.SessionSummary;
 import dev.agnomemory.core.ToolCall;
 import dev.agnomemory.core.UserMemory;
+import dev.agnomemory.core.storage.MemoryStorage;
 import dev.agnomemory.core.storage.SessionFilter;
 import dev.agnomemory.core.storage.mapdb.MapDbStorage;
 import java.io.ByteArrayOutputStream;
@@ -67,42 +68,51 @@ class InspectorTest {
     void createStore() {
         store = dir.resolve("agent.db");
         try (MapDbStorage storage = MapDbStorage.builder().file(store).clock(new SteppingClock()).build()) {
-            storage.getOrCreateSession(ALICE_NOTES, null);
-            storage.appendMessage(ALICE_NOTES, "n1", Message.user("Remember to buy milk"));
-            storage.appendMessage(ALICE_NOTES, "n1", Message.assistant("Noted."));
-            storage.finishRun(ALICE_NOTES, "n1", RunOutcome.completed(new RunMetrics(Optional.of("gpt-4o-mini"),
-                    120, 30, 150, 1, 0, Optional.of("STOP"))));
-
-            storage.getOrCreateSession(BOB_TRIP, "travel-agent");
-            storage.appendMessage(BOB_TRIP, "b1", Message.user("Hi"));
-            storage.appendMessage(BOB_TRIP, "b1", Message.assistant(ODD_TEXT));
-            storage.completeRun(BOB_TRIP, "b1");
-
-            storage.getOrCreateSession(ALICE_TRIP, "travel-agent");
-            storage.appendMessages(ALICE_TRIP, "r1", List.of(
-                    Message.builder(Role.USER).id("m-user").content("What's the weather in Paris?")
-                            .payload(USER_PAYLOAD).build(),
-                    Message.builder(Role.ASSISTANT).id("m-calls").toolCalls(List.of(
-                            new ToolCall("call_1", "get_weather", "{\"city\":\"Paris\"}"),
-                            new ToolCall("call_2", "get_time", "{\"zone\":\"Europe/Paris\"}"))).build(),
-                    Message.toolResult("call_1", "get_weather", "Sunny, 21°C", false),
-                    Message.toolResult("call_2", "get_time", "timeout after 5 s", true),
-                    Message.assistant("It is sunny and 21°C in Paris.")));
-            storage.finishRun(ALICE_TRIP, "r1", RunOutcome.completed(new RunMetrics(Optional.of("gpt-4o-mini"),
-                    900, 80, 980, 2, 2, Optional.of("STOP"))));
-            storage.appendMessage(ALICE_TRIP, "r2", Message.user(LONG_QUESTION));
-            storage.updateSessionData(ALICE_TRIP, data -> java.util.Map.of("name", "Paris trip"));
-            storage.renameSession(ALICE_TRIP, "Paris in June");
-            storage.updateSessionState(ALICE_TRIP, state -> "{\"city\":\"Paris\",\"days\":3}");
-            storage.saveMemory(TEA, MemoryChangeCause.memoryModel("trip-1", "r1"));
-            storage.saveMemory(TEA.withMemory("Alice drinks coffee now", List.of("drinks")),
-                    MemoryChangeCause.agenticTool("notes", "n1"));
-            storage.saveMemory(PARIS);
-            storage.saveMemory(UserMemory.create("bob", "Bob flies gliders", null, null));
-            storage.saveSummary(ALICE_TRIP, new SessionSummary("Alice plans a trip to Paris.",
-                    List.of("travel", "weather"), 0, Instant.parse("2025-06-01T12:00:00Z")));
-            storedSessions = storage.sessions(SessionFilter.any());
+            storedSessions = fill(storage);
         }
+    }
+
+    /**
+     * Stores the sessions and memories every test inspects (also on PostgreSQL, {@link InspectorOnPostgresTest}).
+     *
+     * @return the stored sessions
+     */
+    static List<Session> fill(MemoryStorage storage) {
+        storage.getOrCreateSession(ALICE_NOTES, null);
+        storage.appendMessage(ALICE_NOTES, "n1", Message.user("Remember to buy milk"));
+        storage.appendMessage(ALICE_NOTES, "n1", Message.assistant("Noted."));
+        storage.finishRun(ALICE_NOTES, "n1", RunOutcome.completed(new RunMetrics(Optional.of("gpt-4o-mini"),
+                120, 30, 150, 1, 0, Optional.of("STOP"))));
+
+        storage.getOrCreateSession(BOB_TRIP, "travel-agent");
+        storage.appendMessage(BOB_TRIP, "b1", Message.user("Hi"));
+        storage.appendMessage(BOB_TRIP, "b1", Message.assistant(ODD_TEXT));
+        storage.completeRun(BOB_TRIP, "b1");
+
+        storage.getOrCreateSession(ALICE_TRIP, "travel-agent");
+        storage.appendMessages(ALICE_TRIP, "r1", List.of(
+                Message.builder(Role.USER).id("m-user").content("What's the weather in Paris?")
+                        .payload(USER_PAYLOAD).build(),
+                Message.builder(Role.ASSISTANT).id("m-calls").toolCalls(List.of(
+                        new ToolCall("call_1", "get_weather", "{\"city\":\"Paris\"}"),
+                        new ToolCall("call_2", "get_time", "{\"zone\":\"Europe/Paris\"}"))).build(),
+                Message.toolResult("call_1", "get_weather", "Sunny, 21°C", false),
+                Message.toolResult("call_2", "get_time", "timeout after 5 s", true),
+                Message.assistant("It is sunny and 21°C in Paris.")));
+        storage.finishRun(ALICE_TRIP, "r1", RunOutcome.completed(new RunMetrics(Optional.of("gpt-4o-mini"),
+                900, 80, 980, 2, 2, Optional.of("STOP"))));
+        storage.appendMessage(ALICE_TRIP, "r2", Message.user(LONG_QUESTION));
+        storage.updateSessionData(ALICE_TRIP, data -> java.util.Map.of("name", "Paris trip"));
+        storage.renameSession(ALICE_TRIP, "Paris in June");
+        storage.updateSessionState(ALICE_TRIP, state -> "{\"city\":\"Paris\",\"days\":3}");
+        storage.saveMemory(TEA, MemoryChangeCause.memoryModel("trip-1", "r1"));
+        storage.saveMemory(TEA.withMemory("Alice drinks coffee now", List.of("drinks")),
+                MemoryChangeCause.agenticTool("notes", "n1"));
+        storage.saveMemory(PARIS);
+        storage.saveMemory(UserMemory.create("bob", "Bob flies gliders", null, null));
+        storage.saveSummary(ALICE_TRIP, new SessionSummary("Alice plans a trip to Paris.",
+                List.of("travel", "weather"), 0, Instant.parse("2025-06-01T12:00:00Z")));
+        return storage.sessions(SessionFilter.any());
     }
 
     // ---- sessions ----
@@ -661,7 +671,7 @@ class InspectorTest {
         assertThat(r.err()).isEqualTo("inspector: " + message + " (run with 'help' for usage)\n");
     }
 
-    private record Result(int code, String out, String err) {
+    record Result(int code, String out, String err) {
         List<String> lines() {
             return out.lines().toList();
         }
@@ -671,7 +681,7 @@ class InspectorTest {
         }
     }
 
-    private static Result run(String... args) {
+    static Result run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code;
@@ -716,7 +726,7 @@ class InspectorTest {
     }
 
     /** Whole seconds, one step per reading, so times are distinct and print exactly. */
-    private static final class SteppingClock extends Clock {
+    static final class SteppingClock extends Clock {
         private final AtomicLong seconds = new AtomicLong(Instant.parse("2025-06-01T10:00:00Z").getEpochSecond());
 
         @Override

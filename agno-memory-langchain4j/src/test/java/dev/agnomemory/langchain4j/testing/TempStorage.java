@@ -1,13 +1,14 @@
 package dev.agnomemory.langchain4j.testing;
 
 import dev.agnomemory.core.storage.mapdb.MapDbStorage;
+import dev.agnomemory.core.testing.ManualScheduler;
+import dev.agnomemory.core.testing.TickingClock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.extension.AfterEachCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
@@ -15,10 +16,12 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * {@code @RegisterExtension final TempStorage store = new TempStorage();}. {@link #reopen()} closes and opens the
  * same file again, as a restart would.
  */
-public final class TempStorage implements BeforeEachCallback, AfterEachCallback {
+public final class TempStorage implements StorageFixture {
 
     private Path dir;
     private MapDbStorage storage;
+    /** The clock of a store reopened with turn settings: its leases run out only when a test moves it. */
+    private final TickingClock clock = new TickingClock();
 
     @Override
     public void beforeEach(ExtensionContext context) throws IOException {
@@ -38,7 +41,7 @@ public final class TempStorage implements BeforeEachCallback, AfterEachCallback 
         }
     }
 
-    /** @return the open store */
+    @Override
     public MapDbStorage storage() {
         return storage;
     }
@@ -53,7 +56,7 @@ public final class TempStorage implements BeforeEachCallback, AfterEachCallback 
         return dir;
     }
 
-    /** Closes the store and opens the same file again, as a new process would. */
+    @Override
     public MapDbStorage reopen() {
         storage.close();
         try {
@@ -63,5 +66,19 @@ public final class TempStorage implements BeforeEachCallback, AfterEachCallback 
             throw e;
         }
         return storage;
+    }
+
+    @Override
+    public MapDbStorage reopenWithTurns(ManualScheduler renewals, Duration lease) {
+        storage.close();
+        storage = null;
+        storage = MapDbStorage.builder().file(file()).clock(clock).turnScheduler(renewals).turnLease(lease)
+                .turnPollInterval(Duration.ofMillis(20)).build();
+        return storage;
+    }
+
+    @Override
+    public void passTime(Duration by) {
+        clock.advance(by.toMillis());
     }
 }

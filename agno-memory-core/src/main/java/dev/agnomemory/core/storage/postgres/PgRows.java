@@ -31,9 +31,6 @@ final class PgRows {
             + "s.tool_calls, s.finish_reason, s.summary, s.summary_topics, s.summary_last_run, "
             + "extract(epoch from s.summary_updated_at), s.summary_updated_ns, s.state, s.data::text, s.id";
 
-    /** How many columns {@link #SESSION_COLUMNS} has. */
-    static final int SESSION_COLUMN_COUNT = 25;
-
     static final String RUN_COLUMNS = "r.seq, r.run_id, extract(epoch from r.started_at), r.started_ns, "
             + "extract(epoch from r.finished_at), r.finished_ns, r.status, r.error, r.model, r.input_tokens, "
             + "r.output_tokens, r.total_tokens, r.model_calls, r.tool_calls, r.finish_reason";

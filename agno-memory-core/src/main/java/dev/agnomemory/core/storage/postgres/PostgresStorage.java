@@ -218,8 +218,17 @@ public final class PostgresStorage implements MemoryStorage {
             Require.notBlank(name, "name");
         }
         Instant now = clock.instant();
-        return call("Renaming " + describe(key), c -> callUpdateSession(c, key, fence, "name", PgText.encode(name),
-                now));
+        if (fence == null) {
+            return call("Renaming " + describe(key), c -> callUpdateSession(c, key, null, "name",
+                    PgText.encode(name), now));
+        }
+        // As updateSession: the session's row lock, then the fence under the turn row's share lock.
+        return inTransaction("Renaming " + describe(key), c -> {
+            Optional<Session> current = readSession(c, key, " FOR UPDATE");
+            requireCurrent(c, key, fence);
+            return current.isEmpty() ? current
+                    : callUpdateSession(c, key, fence, "name", PgText.encode(name), now);
+        });
     }
 
     /**
@@ -246,7 +255,10 @@ public final class PostgresStorage implements MemoryStorage {
 
     private Optional<Session> callUpdateSession(Connection c, SessionKey key, Long fence, String field,
             String value, Instant now) throws SQLException {
-        try (PreparedStatement s = prepare(c, "SELECT " + PgRows.SESSION_COLUMNS + ", s.turn_epoch FROM " + q
+        // A fence was checked by the caller's requireCurrent, under the turn row's share lock that this
+        // transaction holds until it commits. The row update_session returns cannot tell: since schema version 2
+        // only lock_session's copy carries the current epoch, a row the UPDATE returns has the column's 0.
+        try (PreparedStatement s = prepare(c, "SELECT " + PgRows.SESSION_COLUMNS + " FROM " + q
                 + "update_session(?, ?, ?, ?, ?, ?::jsonb, ?::timestamptz, ?) s")) {
             keyParams(s, 1, key);
             fenceParam(s, 3, fence);
@@ -258,10 +270,6 @@ public final class PostgresStorage implements MemoryStorage {
                 if (!rs.next()) {
                     requireCurrent(c, key, fence);
                     return Optional.empty();
-                }
-                long current = rs.getLong(PgRows.SESSION_COLUMN_COUNT + 1);
-                if (fence != null && current != fence) {
-                    throw LeasedTurns.stale(key, fence, current);
                 }
                 return Optional.of(PgRows.session(rs));
             }

@@ -4,9 +4,6 @@ import dev.agnomemory.core.storage.MemoryStorage;
 import dev.agnomemory.core.storage.SessionTurnsContractTest;
 import dev.agnomemory.core.testing.PostgresServer;
 import dev.agnomemory.core.testing.TickingClock;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
@@ -42,12 +39,6 @@ class PostgresSessionTurnsContractTest extends SessionTurnsContractTest {
 
     @Override
     protected void passTime(Duration by) {
-        String interval = "interval '" + by.toMillis() + " milliseconds'";
-        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
-            s.execute("UPDATE " + schema + ".session_turns SET expires_at = expires_at - " + interval + "; UPDATE "
-                    + schema + ".session_turn_waiters SET alive_until = alive_until - " + interval);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        database.passLeaseTime(schema, by);
     }
 }

@@ -1,0 +1,13 @@
+package dev.agnomemory.langchain4j;
+
+import dev.agnomemory.langchain4j.testing.StorageFixture;
+import dev.agnomemory.langchain4j.testing.TempPostgres;
+
+/** {@link ToolLoopsTest} on {@code PostgresStorage}: the same AI services, the same assertions, a real PostgreSQL. */
+class ToolLoopsOnPostgresTest extends ToolLoopsTest {
+
+    @Override
+    StorageFixture fixture() {
+        return new TempPostgres();
+    }
+}

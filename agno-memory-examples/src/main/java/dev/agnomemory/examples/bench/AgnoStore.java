@@ -16,13 +16,10 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * One agno-memory store whose sessions each hold {@code runsPerSession} runs before measuring starts.
- *
- * <p>Appends go to the sessions in turn, {@code runsPerSession} appended runs per session, so a session measured as
- * "N runs" holds between N and 2N runs while it is appended to (for N = 10 that needs several sessions; for the
- * larger sizes one session suffices). Reads use session 0, which is read before anything is appended.
+ * An agno-memory store ({@code MapDbStorage}) whose sessions each hold {@code runsPerSession} runs before measuring
+ * starts (see {@link BenchStore}). A run is 4 {@code appendMessage} calls and {@code completeRun}: 5 durable writes.
  */
-final class AgnoStore implements AutoCloseable {
+final class AgnoStore implements BenchStore {
 
     static final String AGENT = "bench-agent";
 
@@ -33,6 +30,8 @@ final class AgnoStore implements AutoCloseable {
     private MapDbStorage storage;
     private long appended;
     private long textCursor;
+    /** Journal bytes per durable write of the pre-fill (segments cut to their data at close), or NaN. */
+    private double journalBytesPerWrite = Double.NaN;
 
     private AgnoStore(Path file, int runsPerSession, List<SessionKey> sessions, long textCursor) {
         this.file = file;
@@ -56,7 +55,7 @@ final class AgnoStore implements AutoCloseable {
             Path buildFile = buildDir.resolve(name + ".db");
             List<SessionKey> keys = new ArrayList<>();
             long cursor = 0;
-            try (MapDbStorage s = MapDbStorage.builder().file(buildFile).build()) {
+            try (MapDbStorage s = MapDbStorage.builder().file(buildFile).checkpointEvery(50_000).build()) {
                 for (int i = 0; i < sessionCount; i++) {
                     SessionKey key = SessionKey.of("user-" + i, name + "-session-" + i);
                     keys.add(key);
@@ -67,11 +66,15 @@ final class AgnoStore implements AutoCloseable {
                     }
                 }
             }
+            long writes = sessionCount + (long) sessionCount * runsPerSession * StorageBenchmark.WRITES_PER_RUN;
+            double perWrite = (double) BenchStore.bytes(
+                    BenchStore.filesStartingWith(buildDir, name + ".db.journal-")) / writes;
             Path targetFile = targetDir.resolve(name + ".db");
             if (!buildDir.equals(targetDir)) {
                 copyStoreFiles(buildDir, name + ".db", targetDir);
             }
             AgnoStore store = new AgnoStore(targetFile, runsPerSession, keys, cursor);
+            store.journalBytesPerWrite = perWrite;
             store.open();
             return store;
         } catch (IOException e) {
@@ -103,18 +106,35 @@ final class AgnoStore implements AutoCloseable {
         storage = MapDbStorage.builder().file(file).build();
     }
 
-    /** Closes and reopens the store (recovery from the journal where needed). */
+    /** Closes and reopens the store. */
     void reopen() {
         storage.close();
         open();
     }
 
-    MapDbStorage storage() {
-        return storage;
+    @Override
+    public long timeOpenAndFirstRead() {
+        long t0 = System.nanoTime();
+        open();
+        readLast3();
+        return System.nanoTime() - t0;
     }
 
-    Path journal() {
-        return file.resolveSibling(file.getFileName() + ".journal");
+    Path file() {
+        return file;
+    }
+
+    /** @return journal bytes per durable write of the pre-fill (frames and record headers included) */
+    double journalBytesPerWrite() {
+        return journalBytesPerWrite;
+    }
+
+    int sessionCount() {
+        return sessions.size();
+    }
+
+    MapDbStorage storage() {
+        return storage;
     }
 
     SessionKey readSession() {
@@ -125,17 +145,20 @@ final class AgnoStore implements AutoCloseable {
         return sessions.get(i);
     }
 
-    /**
-     * Appends one run (4 messages + completeRun = 5 durable writes) to the next session in turn.
-     *
-     * @return the time the 5 calls took, in nanoseconds (message objects are built before the clock starts)
-     */
-    long appendRun(TextPool texts) {
+    @Override
+    public RunTiming appendRun(TextPool texts) {
         int i = (int) Math.min(appended / runsPerSession, sessions.size() - 1);
         appended++;
         Message[] m = runMessages(texts, textCursor);
         textCursor += 4;
-        return writeRun(storage, sessions.get(i), "run-" + nextRun[i]++, m);
+        long t0 = System.nanoTime();
+        String runId = "run-" + nextRun[i]++;
+        for (Message message : m) {
+            storage.appendMessage(sessions.get(i), runId, message);
+        }
+        long t1 = System.nanoTime();
+        storage.completeRun(sessions.get(i), runId);
+        return new RunTiming(System.nanoTime() - t0, t1 - t0);
     }
 
     /**
@@ -150,8 +173,8 @@ final class AgnoStore implements AutoCloseable {
         return writeRun(storage, sessions.get(i), "run-" + run, m);
     }
 
-    /** @return a hash of what was read, so the JIT cannot drop the read */
-    int readLast3() {
+    @Override
+    public int readLast3() {
         List<Run> runs = storage.lastRuns(readSession(), 3);
         int h = runs.size();
         for (Run r : runs) {
@@ -159,6 +182,11 @@ final class AgnoStore implements AutoCloseable {
             h = 31 * h + r.messages().get(r.messages().size() - 1).content().length();
         }
         return h;
+    }
+
+    @Override
+    public List<Path> files() {
+        return BenchStore.filesStartingWith(file.getParent(), file.getFileName().toString());
     }
 
     static Message[] runMessages(TextPool texts, long cursor) {
@@ -183,11 +211,12 @@ final class AgnoStore implements AutoCloseable {
     public void close() {
         if (storage != null) {
             storage.close();
+            storage = null;
         }
     }
 
     /** Copies a closed store's files (not its lock file) and forces them to disk, so no write-back runs later. */
-    private static void copyStoreFiles(Path from, String prefix, Path to) throws IOException {
+    static void copyStoreFiles(Path from, String prefix, Path to) throws IOException {
         List<Path> files;
         try (Stream<Path> list = Files.list(from)) {
             files = list.filter(p -> p.getFileName().toString().startsWith(prefix))

@@ -12,34 +12,43 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
- * Storage benchmark of agno-memory's {@code MapDbStorage}, against the JSON-per-session MapDB pattern of
- * LangChain4j's persistent chat memory example and against the disk's plain fsync loop. A plain harness (not a
- * JMH or timed test); run it with {@code ./mvnw -B -q -Pbench -pl agno-memory-examples -am verify -DskipTests}.
- * See {@code docs/benchmarks.md} for what every row means.
+ * Storage benchmark of agno-memory's {@code MapDbStorage} against SQLite (Agno's default store) with one row per
+ * message, SQLite in Agno's own pattern (one session row whose runs JSON is upserted per run), the JSON-per-session
+ * MapDB pattern of LangChain4j's persistent chat memory example, and the disk's plain write + sync loop. A plain
+ * harness (not a JMH or timed test); run it with {@code ./mvnw -B -q -Pbench -pl agno-memory-examples -am verify
+ * -DskipTests}. See {@code docs/benchmarks.md} for what every row means.
  *
  * <p>Options (system properties, all optional):
  * <ul>
- *   <li>{@code bench.quick=true} (or the argument {@code --quick}): fewer rounds and iterations, under a minute;</li>
+ *   <li>{@code bench.quick=true} (or the argument {@code --quick}): fewer rounds and iterations, a smoke run;</li>
  *   <li>{@code bench.rounds}: measurement rounds (default 10, quick 2);</li>
- *   <li>{@code bench.sizes}: session lengths in runs (default {@code 10,1000,10000});</li>
+ *   <li>{@code bench.sizes}: session lengths in runs of the append and read measurements (default
+ *       {@code 10,1000,10000});</li>
+ *   <li>{@code bench.openSizes}: store sizes in runs of the open, rebuild, disk and purge measurements (default
+ *       {@code 1000,10000,100000}); the largest is the store of the rebuild and the purge;</li>
  *   <li>{@code bench.threads}: writer threads of the concurrent measurement (default 8);</li>
  *   <li>{@code bench.dir}: where the measured stores live (default {@code target} if present, else the temp
  *       directory); a fresh sub-directory is created and deleted afterwards;</li>
- *   <li>{@code bench.prefillDir}: where stores are built before being copied to {@code bench.dir} (default
- *       {@code /dev/shm} when present; {@code none} builds them in place, which is slow: one fsync per write).</li>
+ *   <li>{@code bench.prefillDir}: where agno-memory stores are built before being copied to {@code bench.dir}
+ *       (default {@code /dev/shm} when present; {@code none} builds them in place, which is slow: one sync per
+ *       write).</li>
  * </ul>
  *
- * <p>Measurements interleave what they compare, so the shared disk's drifting fsync latency hits both sides of a
- * ratio alike: appends round-robin over the session lengths, one run at a time, with plain fsync slots between
- * them; every ratio is computed within a round and the median over rounds is reported.
+ * <p>Measurements interleave what they compare, so the shared disk's drifting sync latency hits both sides of a
+ * ratio alike: appends alternate between agno-memory and SQLite, one run at a time, round-robin over the session
+ * lengths, with plain sync slots between them; every ratio is computed within a round and the median over rounds
+ * is reported.
  */
 public final class StorageBenchmark {
 
     /** Durable write calls per run: 4 x appendMessage + completeRun. */
     static final int WRITES_PER_RUN = 5;
+    /** The rebuild time of the previous engine (journal format 1) at 100,000 runs, from docs/benchmarks.md. */
+    static final double OLD_REBUILD_SECONDS_100K = 32.6;
 
     private final Config cfg;
     private final Path dir;
@@ -49,32 +58,49 @@ public final class StorageBenchmark {
     /** Receives a hash of every read, so the JIT cannot drop a read. */
     private volatile int sink;
 
-    // results
-    private final Map<Integer, Samples> agnoAppend = new LinkedHashMap<>();
-    private final Map<Integer, Samples> agnoRead = new LinkedHashMap<>();
-    private final Map<Integer, Samples> baseAppend = new LinkedHashMap<>();
-    private final Map<Integer, Samples> baseRead = new LinkedHashMap<>();
+    // results of the append and read measurements, per session length
+    private final Map<Integer, Samples> agnoAppend = sizeMap();
+    private final Map<Integer, Samples> agnoMessage = sizeMap();
+    private final Map<Integer, Samples> agnoRead = sizeMap();
+    private final Map<Integer, Samples> rowAppend = sizeMap();
+    private final Map<Integer, Samples> rowMessage = sizeMap();
+    private final Map<Integer, Samples> rowRead = sizeMap();
+    private final Map<Integer, Samples> agnoPatternAppend = sizeMap();
+    private final Map<Integer, Samples> agnoPatternRead = sizeMap();
+    private final Map<Integer, Samples> jsonAppend = sizeMap();
+    private final Map<Integer, Samples> jsonRead = sizeMap();
+    // per round
     private final Samples agnoWritesPerSec = new Samples();
-    private final Samples rafPerSec = new Samples();
-    private final Samples channelPerSec = new Samples();
+    private final Samples rowWritesPerSec = new Samples();
+    private final Samples fsyncPerSec = new Samples();
+    private final Samples fdatasyncPerSec = new Samples();
     private final Samples concurrentPerSec = new Samples();
-    private final Samples ratioAgnoRaf = new Samples();
-    private final Samples ratioAgnoChannel = new Samples();
-    private final Samples ratioConcurrentRaf = new Samples();
-    private final Samples agnoExtraPerWrite = new Samples();
+    private final Samples ratioRowAgnoMessage = new Samples();
+    private final Samples ratioRowAgnoRun = new Samples();
+    private final Samples ratioAgnoFdatasync = new Samples();
+    private final Samples ratioAgnoFsync = new Samples();
+    private final Samples ratioConcurrentSingle = new Samples();
+    /** Runs appended to each agno-memory store outside {@link #agnoAppend} (the single-thread reference slots). */
+    private final Map<Integer, Integer> agnoSlotRuns = new LinkedHashMap<>();
     private double journalBytesPerWrite;
+    // open, rebuild, disk, purge
+    private OpenAndDisk openAndDisk;
+    private long rebuildNanos = -1;
+    private PurgeLatency purge;
     private final List<String> notes = new ArrayList<>();
 
     private StorageBenchmark(Config cfg, Path dir, Path prefillDir) {
         this.cfg = cfg;
         this.dir = dir;
         this.prefillDir = prefillDir;
-        for (int n : cfg.sizes) {
-            agnoAppend.put(n, new Samples());
-            agnoRead.put(n, new Samples());
-            baseAppend.put(n, new Samples());
-            baseRead.put(n, new Samples());
-        }
+    }
+
+    private Map<Integer, Samples> sizeMap() {
+        return new LinkedHashMap<>();
+    }
+
+    private static Samples at(Map<Integer, Samples> m, int n) {
+        return m.computeIfAbsent(n, k -> new Samples());
     }
 
     public static void main(String[] args) throws Exception {
@@ -104,73 +130,70 @@ public final class StorageBenchmark {
     }
 
     private void run() throws Exception {
-        progress("mode %s, %d rounds, sizes %s runs, stores in %s, pre-fill in %s", cfg.quick ? "quick" : "full",
-                cfg.rounds, cfg.sizes, dir, prefillDir == null ? "place (no tmpfs)" : prefillDir);
+        progress("mode %s, %d rounds, sizes %s runs, open sizes %s runs, stores in %s, pre-fill in %s",
+                cfg.quick ? "quick" : "full", cfg.rounds, cfg.sizes, cfg.openSizes, dir,
+                prefillDir == null ? "place (no tmpfs)" : prefillDir);
         Map<Integer, AgnoStore> agno = new LinkedHashMap<>();
-        Map<Integer, JsonSessionBaseline> base = new LinkedHashMap<>();
+        Map<Integer, SqliteRowStore> row = new LinkedHashMap<>();
+        Map<Integer, SqliteSessionStore> agnoPattern = new LinkedHashMap<>();
+        Map<Integer, JsonSessionBaseline> json = new LinkedHashMap<>();
         AgnoStore concurrentStore = null;
         ConcurrentAppends concurrent = null;
         PlainFsyncLoop plain = null;
         try {
             for (int n : cfg.sizes) {
-                int appends = cfg.agnoWarmRuns + cfg.rounds * cfg.agnoRunsPerRound;
-                int sessions = ceilDiv(appends, n);
+                int sessions = ceilDiv(cfg.warmRuns + cfg.rounds * cfg.runsPerRound, n);
                 long t0 = System.nanoTime();
                 Path build = prefillDir == null ? dir.resolve("agno-" + n) : prefillDir.resolve("agno-" + n);
                 agno.put(n, AgnoStore.prefill(build, dir.resolve("agno-" + n), "agno-" + n, n, sessions, texts));
-                progress("agno-memory store: %d session(s) of %,d runs pre-filled in %.1f s", sessions, n,
-                        secondsSince(t0));
+                Files.createDirectories(dir.resolve("sqlite-" + n));
+                row.put(n, SqliteRowStore.prefill(dir.resolve("sqlite-" + n).resolve("row.sqlite"), n, sessions,
+                        texts));
+                int slowSessions = ceilDiv(cfg.slowWarmRuns(n) + cfg.rounds * cfg.slowRunsPerRound(n), n);
+                agnoPattern.put(n, SqliteSessionStore.prefill(dir.resolve("sqlite-" + n).resolve("agno.sqlite"), n,
+                        slowSessions, texts, true));
+                Files.createDirectories(dir.resolve("json-" + n));
+                json.put(n, new JsonSessionBaseline(dir.resolve("json-" + n).resolve("chat-memory.db"), n,
+                        slowSessions, texts));
+                progress("stores with sessions of %,d runs pre-filled in %.1f s (%d session(s) for agno-memory and "
+                        + "SQLite rows, %d for the whole-session stores)", n, secondsSince(t0), sessions,
+                        slowSessions);
             }
-            for (int n : cfg.sizes) {
-                int appends = cfg.baselineWarmRuns(n) + cfg.rounds * cfg.baselineRunsPerRound(n);
-                int sessions = ceilDiv(appends, n);
-                long t0 = System.nanoTime();
-                Files.createDirectories(dir.resolve("baseline-" + n));
-                base.put(n, new JsonSessionBaseline(dir.resolve("baseline-" + n).resolve("chat-memory.db"), n,
-                        sessions, texts));
-                progress("baseline store: %d session(s) of %,d runs pre-filled in %.1f s", sessions, n,
-                        secondsSince(t0));
-            }
+            journalBytesPerWrite = agno.get(largest()).journalBytesPerWrite();
 
-            measureReads(agno, base);
+            measureReads(agno, row, agnoPattern, json);
 
-            // ---- appends: warm-up, which also measures the journal bytes per durable write ----
-            long journalBytes = 0;
-            long writes = 0;
-            for (int w = 0; w < cfg.agnoWarmRuns; w++) {
-                for (AgnoStore s : agno.values()) {
-                    long before = Files.size(s.journal());
-                    s.appendRun(texts);
-                    journalBytes += Files.size(s.journal()) - before;
-                    writes += WRITES_PER_RUN;
-                }
-            }
-            journalBytesPerWrite = (double) journalBytes / writes;
+            // ---- appends: warm-up ----
             plain = new PlainFsyncLoop(dir, (int) Math.round(journalBytesPerWrite));
             plain.rafSync(20);
             plain.channelForce(20);
+            for (int w = 0; w < cfg.warmRuns; w++) {
+                for (int n : cfg.sizes) {
+                    agno.get(n).appendRun(texts);
+                    row.get(n).appendRun(texts);
+                }
+            }
             concurrentStore = AgnoStore.empty(dir.resolve("agno-concurrent"), "agno-concurrent", cfg.threads);
             concurrent = new ConcurrentAppends(concurrentStore, cfg.threads);
             concurrent.round(2, texts);
             for (int n : cfg.sizes) {
-                for (int w = 0; w < cfg.baselineWarmRuns(n); w++) {
-                    base.get(n).appendRun(texts);
+                for (int w = 0; w < cfg.slowWarmRuns(n); w++) {
+                    agnoPattern.get(n).appendRun(texts);
+                    json.get(n).appendRun(texts);
                 }
             }
             progress("append warm-up done; agno-memory journals %.0f bytes per durable write", journalBytesPerWrite);
 
             for (int r = 0; r < cfg.rounds; r++) {
-                appendRound(r, agno, base, plain, concurrent);
+                appendRound(r, agno, row, agnoPattern, json, plain, concurrent);
             }
 
             verify(agno);
         } finally {
-            for (AgnoStore s : agno.values()) {
-                s.close();
-            }
-            for (JsonSessionBaseline b : base.values()) {
-                b.close();
-            }
+            closeAll(agno.values());
+            closeAll(row.values());
+            closeAll(agnoPattern.values());
+            closeAll(json.values());
             if (concurrent != null) {
                 concurrent.close();
             }
@@ -181,116 +204,161 @@ public final class StorageBenchmark {
                 plain.close();
             }
         }
+
+        measureOpenRebuildDiskPurge();
         printReport();
+    }
+
+    private int largest() {
+        return cfg.sizes.get(cfg.sizes.size() - 1);
+    }
+
+    private int largestOpen() {
+        return cfg.openSizes.get(cfg.openSizes.size() - 1);
     }
 
     // ---- reads (before any append, on sessions of exactly N runs) ----
 
-    private void measureReads(Map<Integer, AgnoStore> agno, Map<Integer, JsonSessionBaseline> base) {
+    private void measureReads(Map<Integer, AgnoStore> agno, Map<Integer, SqliteRowStore> row,
+            Map<Integer, SqliteSessionStore> agnoPattern, Map<Integer, JsonSessionBaseline> json) {
         long t0 = System.nanoTime();
-        List<AgnoStore> stores = new ArrayList<>(agno.values());
-        for (int i = 0; i < cfg.agnoReadWarm; i++) {
-            for (AgnoStore s : stores) {
-                sink += s.readLast3();
+        for (int i = 0; i < cfg.readWarm; i++) {
+            for (int n : cfg.sizes) {
+                sink += agno.get(n).readLast3();
+                sink += row.get(n).readLast3();
             }
         }
         for (int n : cfg.sizes) {
-            for (int i = 0; i < cfg.baselineReadsPerRound(n); i++) {
-                sink += base.get(n).readLast3();
+            for (int i = 0; i < cfg.slowReadsPerRound(n); i++) {
+                sink += agnoPattern.get(n).readLast3();
+                sink += json.get(n).readLast3();
             }
         }
-        int k = stores.size();
+        int k = cfg.sizes.size();
         for (int r = 0; r < cfg.rounds; r++) {
-            // agno-memory: one read per size in turn, so drift of the machine hits every size alike
-            for (int i = 0; i < cfg.agnoReadsPerRound; i++) {
+            // one read per store and size in turn, so drift of the machine hits every store and size alike
+            for (int i = 0; i < cfg.readsPerRound; i++) {
                 for (int j = 0; j < k; j++) {
                     int n = cfg.sizes.get((i + j) % k);
-                    AgnoStore s = agno.get(n);
-                    long t = System.nanoTime();
-                    sink += s.readLast3();
-                    agnoRead.get(n).add(System.nanoTime() - t);
+                    boolean agnoFirst = (i + j) % 2 == 0;
+                    timeRead(agnoFirst ? agno.get(n) : row.get(n), at(agnoFirst ? agnoRead : rowRead, n));
+                    timeRead(agnoFirst ? row.get(n) : agno.get(n), at(agnoFirst ? rowRead : agnoRead, n));
                 }
             }
             for (int j = 0; j < k; j++) {
                 int n = cfg.sizes.get((r + j) % k);
-                JsonSessionBaseline b = base.get(n);
-                for (int i = 0; i < cfg.baselineReadsPerRound(n); i++) {
+                for (int i = 0; i < cfg.slowReadsPerRound(n); i++) {
+                    timeRead(agnoPattern.get(n), at(agnoPatternRead, n));
                     long t = System.nanoTime();
-                    sink += b.readLast3();
-                    baseRead.get(n).add(System.nanoTime() - t);
+                    sink += json.get(n).readLast3();
+                    at(jsonRead, n).add(System.nanoTime() - t);
                 }
             }
         }
         progress("reads measured in %.1f s", secondsSince(t0));
     }
 
+    private void timeRead(BenchStore store, Samples into) {
+        long t = System.nanoTime();
+        sink += store.readLast3();
+        into.add(System.nanoTime() - t);
+    }
+
     // ---- one round of appends ----
 
-    private void appendRound(int round, Map<Integer, AgnoStore> agno, Map<Integer, JsonSessionBaseline> base,
+    private void appendRound(int round, Map<Integer, AgnoStore> agno, Map<Integer, SqliteRowStore> row,
+            Map<Integer, SqliteSessionStore> agnoPattern, Map<Integer, JsonSessionBaseline> json,
             PlainFsyncLoop plain, ConcurrentAppends concurrent) throws InterruptedException {
         long t0 = System.nanoTime();
         int k = cfg.sizes.size();
+        Samples agnoRun = new Samples();
+        Samples agnoMsg = new Samples();
+        Samples rowRun = new Samples();
+        Samples rowMsg = new Samples();
         long agnoNanos = 0;
-        long agnoWrites = 0;
-        long rafNanos = 0;
-        long rafWrites = 0;
-        long channelNanos = 0;
-        long channelWrites = 0;
-        for (int c = 0; c < cfg.agnoRunsPerRound; c++) {
+        long rowNanos = 0;
+        long fsyncNanos = 0;
+        long fdatasyncNanos = 0;
+        int runs = 0;
+        for (int c = 0; c < cfg.runsPerRound; c++) {
             for (int j = 0; j < k; j++) {
                 int n = cfg.sizes.get((c + j) % k);
-                long t = agno.get(n).appendRun(texts);
-                agnoAppend.get(n).add(t);
-                agnoNanos += t;
-                agnoWrites += WRITES_PER_RUN;
+                boolean agnoFirst = (c + j) % 2 == 0;
+                for (int side = 0; side < 2; side++) {
+                    boolean isAgno = agnoFirst == (side == 0);
+                    BenchStore.RunTiming t = isAgno ? agno.get(n).appendRun(texts) : row.get(n).appendRun(texts);
+                    double perMessage = t.messageNanos() / 4.0;
+                    if (isAgno) {
+                        at(agnoAppend, n).add(t.totalNanos());
+                        at(agnoMessage, n).add(perMessage);
+                        agnoRun.add(t.totalNanos());
+                        agnoMsg.add(perMessage);
+                        agnoNanos += t.totalNanos();
+                    } else {
+                        at(rowAppend, n).add(t.totalNanos());
+                        at(rowMessage, n).add(perMessage);
+                        rowRun.add(t.totalNanos());
+                        rowMsg.add(perMessage);
+                        rowNanos += t.totalNanos();
+                    }
+                }
+                runs++;
             }
             if (c % 2 == 0) {
-                rafNanos += plain.rafSync(cfg.plainPerSlot);
-                channelNanos += plain.channelForce(cfg.plainPerSlot);
+                fsyncNanos += plain.rafSync(cfg.plainPerSlot);
+                fdatasyncNanos += plain.channelForce(cfg.plainPerSlot);
             } else {
-                channelNanos += plain.channelForce(cfg.plainPerSlot);
-                rafNanos += plain.rafSync(cfg.plainPerSlot);
+                fdatasyncNanos += plain.channelForce(cfg.plainPerSlot);
+                fsyncNanos += plain.rafSync(cfg.plainPerSlot);
             }
-            rafWrites += cfg.plainPerSlot;
-            channelWrites += cfg.plainPerSlot;
         }
-        double agnoRate = agnoWrites / (agnoNanos / 1e9);
-        double rafRate = rafWrites / (rafNanos / 1e9);
-        double channelRate = channelWrites / (channelNanos / 1e9);
+        int plainWrites = cfg.runsPerRound * cfg.plainPerSlot;
+        double agnoRate = runs * WRITES_PER_RUN / (agnoNanos / 1e9);
+        double rowRate = runs * WRITES_PER_RUN / (rowNanos / 1e9);
+        double fsyncRate = plainWrites / (fsyncNanos / 1e9);
+        double fdatasyncRate = plainWrites / (fdatasyncNanos / 1e9);
 
         long wall = concurrent.round(cfg.threadRunsPerRound, texts);
-        // a short plain slot right after, so the concurrent ratio has a close-in-time reference too
-        long rafAfter = plain.rafSync(cfg.plainPerSlot * 4);
-        double rafRateConcurrent = (rafWrites + cfg.plainPerSlot * 4) / ((rafNanos + rafAfter) / 1e9);
         double concurrentRate = (double) concurrent.threads() * cfg.threadRunsPerRound * WRITES_PER_RUN
                 / (wall / 1e9);
+        // a short single-thread slot right after, so the concurrent ratio has a close-in-time reference too
+        long singleNanos = 0;
+        int singleRuns = Math.max(2, cfg.threadRunsPerRound / 2);
+        for (int i = 0; i < singleRuns; i++) {
+            int n = cfg.sizes.get(i % k);
+            singleNanos += agno.get(n).appendRun(texts).totalNanos();
+            agnoSlotRuns.merge(n, 1, Integer::sum);
+        }
+        double singleRate = (runs + singleRuns) * WRITES_PER_RUN / ((agnoNanos + singleNanos) / 1e9);
 
         agnoWritesPerSec.add(agnoRate);
-        rafPerSec.add(rafRate);
-        channelPerSec.add(channelRate);
+        rowWritesPerSec.add(rowRate);
+        fsyncPerSec.add(fsyncRate);
+        fdatasyncPerSec.add(fdatasyncRate);
         concurrentPerSec.add(concurrentRate);
-        ratioAgnoRaf.add(agnoRate / rafRate);
-        ratioAgnoChannel.add(agnoRate / channelRate);
-        ratioConcurrentRaf.add(concurrentRate / rafRateConcurrent);
-        agnoExtraPerWrite.add(1e9 / agnoRate - 1e9 / rafRate);
+        ratioRowAgnoMessage.add(rowMsg.median() / agnoMsg.median());
+        ratioRowAgnoRun.add(rowRun.median() / agnoRun.median());
+        ratioAgnoFdatasync.add(fdatasyncRate / agnoRate);
+        ratioAgnoFsync.add(agnoRate / fsyncRate);
+        ratioConcurrentSingle.add(concurrentRate / singleRate);
 
         for (int j = 0; j < k; j++) {
             int n = cfg.sizes.get((round + j) % k);
-            JsonSessionBaseline b = base.get(n);
-            for (int i = 0; i < cfg.baselineRunsPerRound(n); i++) {
-                baseAppend.get(n).add(b.appendRun(texts));
+            for (int i = 0; i < cfg.slowRunsPerRound(n); i++) {
+                at(agnoPatternAppend, n).add(agnoPattern.get(n).appendRun(texts).totalNanos());
+                at(jsonAppend, n).add(json.get(n).appendRun(texts));
             }
         }
-        progress("round %d/%d in %.1f s: agno %.0f writes/s, plain fsync %.0f/s, fdatasync %.0f/s, %d threads "
-                + "%.0f writes/s", round + 1, cfg.rounds, secondsSince(t0), agnoRate, rafRate, channelRate,
-                concurrent.threads(), concurrentRate);
+        progress("round %d/%d in %.1f s: agno %.0f writes/s, SQLite rows %.0f/s, plain fsync %.0f/s, fdatasync "
+                + "%.0f/s, %d threads %.0f writes/s", round + 1, cfg.rounds, secondsSince(t0), agnoRate, rowRate,
+                fsyncRate, fdatasyncRate, concurrent.threads(), concurrentRate);
     }
 
     /** Reopens the largest store and checks that every acknowledged run is there. */
     private void verify(Map<Integer, AgnoStore> agno) {
-        int n = cfg.sizes.get(cfg.sizes.size() - 1);
+        int n = largest();
         AgnoStore s = agno.get(n);
-        int appended = cfg.agnoWarmRuns + cfg.rounds * cfg.agnoRunsPerRound;
+        int appended = at(agnoAppend, n).size() + cfg.warmRuns + agnoSlotRuns.getOrDefault(n, 0);
         s.reopen();
         long expectedRuns = n + Math.min(appended, n);
         Session session = s.storage().session(s.readSession()).orElseThrow();
@@ -302,11 +370,32 @@ public final class StorageBenchmark {
                 + "runs", n, expectedRuns));
     }
 
+    // ---- open, rebuild, disk, purge ----
+
+    private void measureOpenRebuildDiskPurge() throws InterruptedException {
+        long t0 = System.nanoTime();
+        openAndDisk = OpenAndDisk.prefill(cfg.openSizes, dir, prefillDir, texts, m -> progress("%s", m));
+        try {
+            openAndDisk.measureOpens(cfg.openRounds, 1);
+            progress("clean opens measured in %.1f s", secondsSince(t0));
+            long t1 = System.nanoTime();
+            rebuildNanos = openAndDisk.rebuild(largestOpen(), dir);
+            progress("rebuild of %,d runs: %s (measured in %.1f s)", largestOpen(), time(rebuildNanos),
+                    secondsSince(t1));
+            purge = PurgeLatency.measure(openAndDisk.agno(largestOpen()), cfg.purgeNormalWrites, texts);
+            notes.add(purge.check);
+            progress("purge: %s with %d writes during it", time(purge.purgeNanos), purge.duringPurge.size());
+        } finally {
+            openAndDisk.close();
+        }
+    }
+
     // ---- report ----
 
     private void printReport() {
         int small = cfg.sizes.get(0);
-        int large = cfg.sizes.get(cfg.sizes.size() - 1);
+        int large = largest();
+        int openLarge = largestOpen();
         StringBuilder out = new StringBuilder();
         out.append('\n');
         out.append("agno-memory storage benchmark (").append(cfg.quick ? "QUICK mode" : "full mode").append(", ")
@@ -316,11 +405,11 @@ public final class StorageBenchmark {
                 System.getProperty("os.name"), System.getProperty("os.arch"),
                 Runtime.getRuntime().availableProcessors(), secondsSince(started)));
         out.append(String.format(Locale.ROOT, "One run = 4 messages of ~%d chars (user, assistant, user, "
-                + "assistant) + completeRun = 5 durable writes; agno-memory journals %.0f bytes per write.%n",
-                TextPool.TARGET_LENGTH, journalBytesPerWrite));
+                + "assistant) + completing the run; agno-memory and SQLite rows: 5 durable writes per run; "
+                + "agno-memory journals %.0f bytes per write.%n", TextPool.TARGET_LENGTH, journalBytesPerWrite));
         out.append("Stores live in ").append(dir.getParent()).append(prefillDir == null
-                ? "; pre-filled in place through the public API.\n"
-                : "; pre-filled through the public API in " + prefillDir.getParent()
+                ? "; agno-memory stores pre-filled in place through the public API.\n"
+                : "; agno-memory stores pre-filled through the public API in " + prefillDir.getParent()
                         + " (tmpfs), then copied there and fsync'd.\n");
         out.append('\n');
 
@@ -331,61 +420,133 @@ public final class StorageBenchmark {
         List<List<String>> rows = new ArrayList<>();
         rows.add(row("agno-memory append 1 run, median", agnoAppend, s -> time(s.median())));
         rows.add(row("agno-memory append 1 run, p90", agnoAppend, s -> time(s.percentile(90))));
-        rows.add(row("  samples (runs)", agnoAppend, s -> Integer.toString(s.size())));
-        rows.add(row("baseline JSON append 1 run, median", baseAppend, s -> time(s.median())));
-        rows.add(row("baseline JSON append 1 run, p90", baseAppend, s -> time(s.percentile(90))));
-        rows.add(row("  samples (runs)", baseAppend, s -> Integer.toString(s.size())));
+        rows.add(row("agno-memory append 1 message, median", agnoMessage, s -> time(s.median())));
+        rows.add(row("SQLite rows append 1 run, median", rowAppend, s -> time(s.median())));
+        rows.add(row("SQLite rows append 1 run, p90", rowAppend, s -> time(s.percentile(90))));
+        rows.add(row("SQLite rows append 1 message, median", rowMessage, s -> time(s.median())));
+        rows.add(row("  samples (runs, each)", agnoAppend, s -> Integer.toString(s.size())));
+        rows.add(row("SQLite Agno pattern append 1 run, median", agnoPatternAppend, s -> time(s.median())));
+        rows.add(row("JSON-per-session MapDB append 1 run, median", jsonAppend, s -> time(s.median())));
+        rows.add(row("  samples (runs, each)", jsonAppend, s -> Integer.toString(s.size())));
         rows.add(row("agno-memory read last 3 runs, median", agnoRead, s -> time(s.median())));
         rows.add(row("agno-memory read last 3 runs, p90", agnoRead, s -> time(s.percentile(90))));
-        rows.add(row("  samples (reads)", agnoRead, s -> Integer.toString(s.size())));
-        rows.add(row("baseline JSON read last 3 runs, median", baseRead, s -> time(s.median())));
-        rows.add(row("  samples (reads)", baseRead, s -> Integer.toString(s.size())));
+        rows.add(row("SQLite rows read last 3 runs, median", rowRead, s -> time(s.median())));
+        rows.add(row("SQLite rows read last 3 runs, p90", rowRead, s -> time(s.percentile(90))));
+        rows.add(row("  samples (reads, each)", agnoRead, s -> Integer.toString(s.size())));
+        rows.add(row("SQLite Agno pattern read last 3 runs, median", agnoPatternRead, s -> time(s.median())));
+        rows.add(row("JSON-per-session MapDB read last 3 runs, median", jsonRead, s -> time(s.median())));
+        rows.add(row("  samples (reads, each)", jsonRead, s -> Integer.toString(s.size())));
         out.append(table(header, rows));
         out.append('\n');
 
         List<List<String>> tput = new ArrayList<>();
-        tput.add(List.of("agno-memory durable writes/s, 1 thread", rate(agnoWritesPerSec),
-                spread(agnoWritesPerSec)));
-        tput.add(List.of("plain loop: RandomAccessFile write + fsync /s", rate(rafPerSec), spread(rafPerSec)));
-        tput.add(List.of("plain loop: FileChannel write + force(false) /s", rate(channelPerSec),
-                spread(channelPerSec)));
+        tput.add(List.of("agno-memory durable writes/s, 1 thread", rate(agnoWritesPerSec), spread(agnoWritesPerSec)));
+        tput.add(List.of("SQLite rows durable writes/s, 1 thread", rate(rowWritesPerSec), spread(rowWritesPerSec)));
+        tput.add(List.of("plain loop: FileChannel write + force(false) (fdatasync) /s", rate(fdatasyncPerSec),
+                spread(fdatasyncPerSec)));
+        tput.add(List.of("plain loop: RandomAccessFile write + fsync /s", rate(fsyncPerSec), spread(fsyncPerSec)));
         tput.add(List.of(String.format(Locale.ROOT, "agno-memory durable writes/s, %d threads x %d sessions",
                 cfg.threads, cfg.threads), rate(concurrentPerSec), spread(concurrentPerSec)));
         out.append(table(List.of("Durable throughput (median of rounds)", "per second", "min .. max of rounds"),
                 tput));
-        out.append(String.format(Locale.ROOT, "Plain fsync latency %s (median of rounds); agno-memory spends %s "
-                + "more per durable write than the plain loop (median of rounds; %s .. %s).%n",
-                time(1e9 / rafPerSec.median()), time(agnoExtraPerWrite.median()),
-                time(agnoExtraPerWrite.percentile(0)), time(agnoExtraPerWrite.percentile(100))));
+        out.append('\n');
+
+        List<String> openHeader = new ArrayList<>(List.of("Store of N runs (sessions of <= 10,000)"));
+        for (int n : cfg.openSizes) {
+            openHeader.add(String.format(Locale.ROOT, "%,d", n));
+        }
+        List<List<String>> openRows = new ArrayList<>();
+        for (int kind = 0; kind < OpenAndDisk.KINDS.size(); kind++) {
+            int k = kind;
+            List<String> r = new ArrayList<>(List.of(OpenAndDisk.KINDS.get(kind) + ": open + read, median"));
+            for (int n : cfg.openSizes) {
+                r.add(time(openAndDisk.openTimes(k, n).median()));
+            }
+            openRows.add(r);
+        }
+        for (int kind = 0; kind < OpenAndDisk.KINDS.size(); kind++) {
+            List<String> r = new ArrayList<>(List.of(OpenAndDisk.KINDS.get(kind) + ": bytes on disk / message"));
+            for (int n : cfg.openSizes) {
+                r.add(String.format(Locale.ROOT, "%.0f", openAndDisk.bytesPerMessage(kind, n)));
+            }
+            openRows.add(r);
+        }
+        List<String> raw = new ArrayList<>(List.of("raw text (UTF-8) / message"));
+        for (int n : cfg.openSizes) {
+            raw.add(String.format(Locale.ROOT, "%.0f", openAndDisk.rawBytesPerMessage(n)));
+        }
+        openRows.add(raw);
+        out.append(table(openHeader, openRows));
+        out.append(String.format(Locale.ROOT, "Clean opens: %d rounds (median). agno-memory rebuild of the index "
+                + "from the journal at %,d runs: %s (journal format 1: %.1f s at 100,000 runs).%n",
+                cfg.openRounds, openLarge, time(rebuildNanos), OLD_REBUILD_SECONDS_100K));
+        out.append('\n');
+
+        out.append(String.format(Locale.ROOT, "Purge of one session (%,d runs) on the %,d-run store: deleteSession "
+                + "+ compact() took %s; a writer appended meanwhile.%n", Math.min(openLarge,
+                OpenAndDisk.RUNS_PER_SESSION), openLarge, time(purge.purgeNanos)));
+        List<List<String>> purgeRows = new ArrayList<>();
+        purgeRows.add(List.of("before the purge", time(purge.normal.median()), time(purge.normal.percentile(99)),
+                time(purge.normal.percentile(100)), Integer.toString(purge.normal.size())));
+        purgeRows.add(List.of("during the purge", time(purge.duringPurge.median()),
+                time(purge.duringPurge.percentile(99)), time(purge.duringPurge.percentile(100)),
+                Integer.toString(purge.duringPurge.size())));
+        out.append(table(List.of("Durable write latency", "median", "p99", "max", "writes"), purgeRows));
         out.append('\n');
 
         List<List<String>> targets = new ArrayList<>();
-        double appendRatio = agnoAppend.get(large).median() / agnoAppend.get(small).median();
+        targets.add(target("SQLite rows / agno append per message (all sizes)", ratioRowAgnoMessage.median(),
+                ">= 1.5x (aim; > 1 = faster)", ratioRowAgnoMessage.median() >= 1.5));
+        targets.add(target("SQLite rows / agno append per run (all sizes)", ratioRowAgnoRun.median(),
+                ">= 1.5x (aim; > 1 = faster)", ratioRowAgnoRun.median() >= 1.5));
+        targets.add(target("agno time per durable write / plain fdatasync loop", ratioAgnoFdatasync.median(),
+                "<= 1.25x", ratioAgnoFdatasync.median() <= 1.25));
+        double readVsRow = at(rowRead, large).median() / at(agnoRead, large).median();
+        targets.add(target(String.format(Locale.ROOT, "SQLite rows read / agno read last 3 at %,d runs", large),
+                readVsRow, ">= 1.0x", readVsRow >= 1.0));
+        targets.add(target(String.format(Locale.ROOT, "%d threads / 1 thread agno durable writes/s", cfg.threads),
+                ratioConcurrentSingle.median(), ">= 3x", ratioConcurrentSingle.median() >= 3));
+        double openLargeMs = openAndDisk.openTimes(0, openLarge).median() / 1e6;
+        targets.add(List.of(String.format(Locale.ROOT, "agno clean open + read at %,d runs", openLarge),
+                time(openLargeMs * 1e6), "< 100 ms", openLargeMs < 100 ? "PASS" : "FAIL"));
+        if (cfg.openSizes.size() > 1) {
+            int openPrev = cfg.openSizes.get(cfg.openSizes.size() - 2);
+            double openFlat = openAndDisk.openTimes(0, openLarge).median()
+                    / openAndDisk.openTimes(0, openPrev).median();
+            targets.add(target(String.format(Locale.ROOT, "agno open at %,d / at %,d runs", openLarge, openPrev),
+                    openFlat, "same (<= 1.5x)", openFlat <= 1.5));
+        }
+        double rebuildSpeedup = OLD_REBUILD_SECONDS_100K / (rebuildNanos / 1e9) * (openLarge / 100_000.0);
+        targets.add(target(String.format(Locale.ROOT, "rebuild speed-up over format 1 (%.1f s per 100k runs)",
+                OLD_REBUILD_SECONDS_100K), rebuildSpeedup, ">= 5x", rebuildSpeedup >= 5));
+        double disk = openAndDisk.bytesPerMessage(0, openLarge) / openAndDisk.rawBytesPerMessage(openLarge);
+        targets.add(target(String.format(Locale.ROOT, "agno bytes on disk / raw text at %,d runs", openLarge), disk,
+                "<= 2x", disk <= 2));
+        double purgeP99 = purge.duringPurge.percentile(99) / purge.normal.percentile(99);
+        targets.add(target("write p99 during a purge / before", purgeP99, "<= 10x", purgeP99 <= 10));
+        double purgeMaxMs = purge.duringPurge.percentile(100) / 1e6;
+        targets.add(List.of("longest write during the purge", time(purgeMaxMs * 1e6), "<= 100 ms",
+                purgeMaxMs <= 100 ? "PASS" : "FAIL"));
+        double appendFlat = at(agnoAppend, large).median() / at(agnoAppend, small).median();
         targets.add(target(String.format(Locale.ROOT, "agno append at %,d / at %,d runs", large, small),
-                appendRatio, "<= 1.5x", appendRatio <= 1.5));
-        double baseRatio = baseAppend.get(large).median() / agnoAppend.get(large).median();
-        targets.add(target(String.format(Locale.ROOT, "baseline append / agno append at %,d runs", large),
-                baseRatio, ">= 50x", baseRatio >= 50));
-        targets.add(target("agno writes/s / plain fsync loop /s (1 thread)", ratioAgnoRaf.median(), ">= 0.5",
-                ratioAgnoRaf.median() >= 0.5));
-        targets.add(target("agno writes/s / plain force(false) loop /s", ratioAgnoChannel.median(), ">= 0.5",
-                ratioAgnoChannel.median() >= 0.5));
-        double readRatio = agnoRead.get(large).median() / agnoRead.get(small).median();
+                appendFlat, "<= 1.5x", appendFlat <= 1.5));
+        double jsonRatio = at(jsonAppend, large).median() / at(agnoAppend, large).median();
+        targets.add(target(String.format(Locale.ROOT, "JSON-per-session / agno append at %,d runs", large),
+                jsonRatio, ">= 50x", jsonRatio >= 50));
+        targets.add(target("agno writes/s / plain fsync loop /s (1 thread)", ratioAgnoFsync.median(), ">= 0.5",
+                ratioAgnoFsync.median() >= 0.5));
+        double readFlat = at(agnoRead, large).median() / at(agnoRead, small).median();
         targets.add(target(String.format(Locale.ROOT, "agno read last 3 at %,d / at %,d runs", large, small),
-                readRatio, "flat (<= 1.5x)", readRatio <= 1.5));
-        targets.add(List.of(String.format(Locale.ROOT, "%d-thread agno writes/s / 1-thread plain fsync /s",
-                cfg.threads), ratio(ratioConcurrentRaf.median()), "none (info)", "-"));
+                readFlat, "flat (<= 1.5x)", readFlat <= 1.5));
         out.append(table(List.of("Target (ratios from this run)", "value", "target", "result"), targets));
         out.append('\n');
-        out.append("Per-round ratios (agno / plain fsync): ").append(list(ratioAgnoRaf)).append('\n');
-        out.append("Per-round ratios (agno / plain force(false)): ").append(list(ratioAgnoChannel)).append('\n');
-        out.append(String.format(Locale.ROOT, "Per-round ratios (%d threads / plain fsync): ", cfg.threads))
-                .append(list(ratioConcurrentRaf)).append('\n');
-        out.append(String.format(Locale.ROOT, "Other ratios: baseline append %,d/%,d runs = %s; baseline read "
-                + "%,d/%,d = %s; baseline/agno read at %,d = %s%n", large, small,
-                ratio(baseAppend.get(large).median() / baseAppend.get(small).median()), large, small,
-                ratio(baseRead.get(large).median() / baseRead.get(small).median()), large,
-                ratio(baseRead.get(large).median() / agnoRead.get(large).median())));
+        out.append("Per-round ratios (SQLite rows / agno, per message): ").append(list(ratioRowAgnoMessage))
+                .append('\n');
+        out.append("Per-round ratios (SQLite rows / agno, per run): ").append(list(ratioRowAgnoRun)).append('\n');
+        out.append("Per-round ratios (agno / plain fdatasync, time per write): ").append(list(ratioAgnoFdatasync))
+                .append('\n');
+        out.append(String.format(Locale.ROOT, "Per-round ratios (%d threads / 1 thread): ", cfg.threads))
+                .append(list(ratioConcurrentSingle)).append('\n');
         for (String note : notes) {
             out.append(note).append('\n');
         }
@@ -393,12 +554,11 @@ public final class StorageBenchmark {
         System.out.flush();
     }
 
-    private List<String> row(String label, Map<Integer, Samples> data,
-            java.util.function.Function<Samples, String> cell) {
+    private List<String> row(String label, Map<Integer, Samples> data, Function<Samples, String> cell) {
         List<String> r = new ArrayList<>();
         r.add(label);
         for (int n : cfg.sizes) {
-            r.add(cell.apply(data.get(n)));
+            r.add(cell.apply(at(data, n)));
         }
         return r;
     }
@@ -504,50 +664,57 @@ public final class StorageBenchmark {
         final boolean quick;
         final int rounds;
         final List<Integer> sizes;
+        final List<Integer> openSizes;
         final int threads;
         final Path baseDir;
         final Path prefillBase;
-        final int agnoRunsPerRound;
-        final int agnoWarmRuns;
+        final int runsPerRound;
+        final int warmRuns;
         final int plainPerSlot;
         final int threadRunsPerRound;
-        final int agnoReadsPerRound;
-        final int agnoReadWarm;
+        final int readsPerRound;
+        final int readWarm;
+        final int openRounds;
+        final int purgeNormalWrites;
 
-        private Config(boolean quick, int rounds, List<Integer> sizes, int threads, Path baseDir, Path prefillBase) {
+        private Config(boolean quick, int rounds, List<Integer> sizes, List<Integer> openSizes, int threads,
+                Path baseDir, Path prefillBase) {
             this.quick = quick;
             this.rounds = rounds;
             this.sizes = sizes;
+            this.openSizes = openSizes;
             this.threads = threads;
             this.baseDir = baseDir;
             this.prefillBase = prefillBase;
-            this.agnoRunsPerRound = quick ? 10 : 20;
-            this.agnoWarmRuns = 10;
+            this.runsPerRound = quick ? 10 : 20;
+            this.warmRuns = 10;
             this.plainPerSlot = 5;
             this.threadRunsPerRound = quick ? 5 : 20;
-            this.agnoReadsPerRound = quick ? 300 : 1000;
-            this.agnoReadWarm = quick ? 1000 : 2000;
+            this.readsPerRound = quick ? 300 : 1000;
+            this.readWarm = quick ? 1000 : 2000;
+            this.openRounds = quick ? 3 : 10;
+            this.purgeNormalWrites = quick ? 500 : 2000;
         }
 
-        /** Baseline runs per round: all of them for short sessions, fewer as each rewrite gets bigger. */
-        int baselineRunsPerRound(int n) {
-            return clamp(Math.round(10_000f / n), 1, agnoRunsPerRound);
+        /** Runs per round of the whole-session stores: all of them for short sessions, fewer as each gets bigger. */
+        int slowRunsPerRound(int n) {
+            return clamp(Math.round(10_000f / n), 1, runsPerRound);
         }
 
-        int baselineWarmRuns(int n) {
+        int slowWarmRuns(int n) {
             return clamp(Math.round(100f / n), 1, 10);
         }
 
-        int baselineReadsPerRound(int n) {
-            return clamp(Math.round(10_000f / n), 2, agnoReadsPerRound);
+        int slowReadsPerRound(int n) {
+            return clamp(Math.round(10_000f / n), 2, readsPerRound);
         }
 
         static Config from(String[] args) {
             boolean quick = Boolean.parseBoolean(prop("bench.quick", "false"))
                     || Arrays.asList(args).contains("--quick");
             int rounds = Integer.parseInt(prop("bench.rounds", quick ? "2" : "10"));
-            List<Integer> sizes = Arrays.stream(prop("bench.sizes", "10,1000,10000").split(","))
-                    .map(String::trim).map(Integer::parseInt).sorted().toList();
+            List<Integer> sizes = sizes(prop("bench.sizes", "10,1000,10000"));
+            List<Integer> openSizes = sizes(prop("bench.openSizes", "1000,10000,100000"));
             int threads = Integer.parseInt(prop("bench.threads", "8"));
             Path target = Path.of("target");
             Path baseDir = Path.of(prop("bench.dir",
@@ -555,10 +722,22 @@ public final class StorageBenchmark {
             String pre = prop("bench.prefillDir", Files.isDirectory(Path.of("/dev/shm"))
                     && Files.isWritable(Path.of("/dev/shm")) ? "/dev/shm" : "none");
             Path prefillBase = pre.equalsIgnoreCase("none") ? null : Path.of(pre);
-            if (rounds < 1 || threads < 1 || sizes.isEmpty() || sizes.get(0) < 1) {
-                throw new IllegalArgumentException("bench.rounds, bench.threads and bench.sizes must be positive");
+            if (rounds < 1 || threads < 1 || sizes.isEmpty() || sizes.get(0) < 1 || openSizes.isEmpty()
+                    || openSizes.get(0) < 1) {
+                throw new IllegalArgumentException(
+                        "bench.rounds, bench.threads, bench.sizes and bench.openSizes must be positive");
             }
-            return new Config(quick, rounds, sizes, threads, baseDir.toAbsolutePath(), prefillBase);
+            for (int n : openSizes) {
+                if (n > OpenAndDisk.RUNS_PER_SESSION && n % OpenAndDisk.RUNS_PER_SESSION != 0) {
+                    throw new IllegalArgumentException("bench.openSizes above " + OpenAndDisk.RUNS_PER_SESSION
+                            + " must be multiples of it: " + n);
+                }
+            }
+            return new Config(quick, rounds, sizes, openSizes, threads, baseDir.toAbsolutePath(), prefillBase);
+        }
+
+        private static List<Integer> sizes(String list) {
+            return Arrays.stream(list.split(",")).map(String::trim).map(Integer::parseInt).sorted().toList();
         }
 
         /** A system property; blank counts as unset (the Maven profile passes unset options as empty). */
@@ -569,6 +748,12 @@ public final class StorageBenchmark {
 
         private static int clamp(int v, int min, int max) {
             return Math.max(min, Math.min(max, v));
+        }
+    }
+
+    private static <T extends AutoCloseable> void closeAll(Iterable<T> stores) throws Exception {
+        for (T s : stores) {
+            s.close();
         }
     }
 }

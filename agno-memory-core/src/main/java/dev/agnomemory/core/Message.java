@@ -15,7 +15,9 @@ import java.util.UUID;
  *   <li>{@link #content()} is never null (an assistant message that only calls tools has empty content).</li>
  * </ul>
  *
- * @param id a stable id of the message, unique within its store; generated when built without one
+ * @param id a stable id of the message, not blank; a random UUID when built without one. A storage keeps the
+ *     caller's id verbatim and does not check it for uniqueness (a stored message is identified by its session and
+ *     {@link MessagePosition}); see {@link dev.agnomemory.core.storage.MemoryStorage}
  * @param role who wrote it, not null
  * @param content the text, not null, kept exactly (any Unicode, including NUL and unpaired surrogates)
  * @param toolCalls tool calls of an assistant message, in order; never null

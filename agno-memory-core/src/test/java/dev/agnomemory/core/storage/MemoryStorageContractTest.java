@@ -324,6 +324,22 @@ public abstract class MemoryStorageContractTest {
     // ---- runs ----
 
     @Test
+    void messageIdsAreTheCallersKeptVerbatimAndNotCheckedForUniqueness() {
+        storage.getOrCreateSession(ALICE_1, null);
+        storage.getOrCreateSession(BOB_1, null);
+        Message first = Message.builder(Role.USER).id("same-id").content("first").build();
+        Message second = Message.builder(Role.ASSISTANT).id("same-id").content("second").build();
+        storage.appendMessages(ALICE_1, "r0", List.of(first, second));
+        storage.appendMessage(BOB_1, "r0", Message.builder(Role.USER).id("same-id").content("bob's").build());
+        reopen();
+        assertThat(storage.lastRuns(ALICE_1, 1).get(0).messages()).extracting(Message::id, Message::content)
+                .containsExactly(tuple("same-id", "first"), tuple("same-id", "second"));
+        assertThat(storage.lastRuns(BOB_1, 1).get(0).messages()).extracting(Message::id)
+                .containsExactly("same-id");
+        assertThat(Message.user("x").id()).as("generated ids differ").isNotEqualTo(Message.user("x").id());
+    }
+
+    @Test
     void appendReturnsStablePositionsAndRangesCrossRuns() {
         storage.getOrCreateSession(ALICE_1, null);
         MessagePosition first = storage.appendMessage(ALICE_1, "r0", Message.user("q0"));

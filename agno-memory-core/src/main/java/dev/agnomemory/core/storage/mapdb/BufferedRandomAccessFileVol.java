@@ -85,6 +85,12 @@ final class BufferedRandomAccessFileVol extends Volume {
     /** Zeros for {@link #clear}; larger than {@code Volume.CLEAR} (1 KiB), so fewer writes. */
     private static final byte[] ZEROS = new byte[16 * 1024];
 
+    /** Bytes written between two flushes of the file at most; see {@link #writtenBack}. */
+    static final long WRITE_BACK_BYTES = 1 << 20;
+
+    /** Bytes written since the file was last forced; guarded by {@code this}. */
+    private long unsynced;
+
     /** Marks {@link #pointer} unknown: the next access seeks. */
     private static final long UNKNOWN = -1;
 
@@ -127,6 +133,10 @@ final class BufferedRandomAccessFileVol extends Volume {
         this.sums = checksummed ? PageSums.load(file.toPath(), BLOCK) : null;
         try {
             this.raf = new RandomAccessFile(file, readOnly ? "r" : "rw");
+        } catch (IOException e) {
+            throw new DBException.VolumeIOError(e);
+        }
+        try {
             this.fileLock = lockFile(file, raf.getChannel(), readOnly, fileLockWait);
 
             // grow the file if needed
@@ -137,8 +147,14 @@ final class BufferedRandomAccessFileVol extends Volume {
                     clear(oldLen, initSize);
                 }
             }
-        } catch (IOException e) {
-            throw new DBException.VolumeIOError(e);
+        } catch (IOException | RuntimeException e) {
+            // a volume that failed to open is not returned, so nobody else could close its file (a full disk)
+            try {
+                raf.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e instanceof RuntimeException r ? r : new DBException.VolumeIOError((IOException) e);
         }
     }
 
@@ -294,6 +310,7 @@ final class BufferedRandomAccessFileVol extends Volume {
         seek(offset);
         raf.write(buf, 0, size);
         at(offset + size);
+        writtenBack(size);
     }
 
     // ---- size ----
@@ -356,6 +373,7 @@ final class BufferedRandomAccessFileVol extends Volume {
                 offset += n;
             }
             at(Math.max(startOffset, endOffset));
+            writtenBack(Math.max(0, endOffset - startOffset));
         } catch (IOException e) {
             throw new DBException.VolumeIOError(e);
         }
@@ -364,12 +382,31 @@ final class BufferedRandomAccessFileVol extends Volume {
     @Override
     public synchronized void sync() {
         try {
+            unsynced = 0;
             raf.getFD().sync();
             if (sums != null && !readOnly) {
                 sums.sync(raf);
             }
         } catch (IOException e) {
             throw new DBException.VolumeIOError(e);
+        }
+    }
+
+    /**
+     * Forces the file after every {@value #WRITE_BACK_BYTES} bytes written: a checkpoint, compaction or rebuild
+     * writes many megabytes, and if they all reached the disk in one flush at commit, the journal's
+     * {@code fdatasync} running at the same time (the disk flushes its whole cache) would wait for all of them. Small
+     * flushes as the work goes bound that wait, and pace the background work to what the disk absorbs. An extra
+     * flush changes nothing about what a crash can leave (the kernel may write any dirty page at any time).
+     */
+    private void writtenBack(long bytes) throws IOException {
+        if (readOnly) {
+            return;
+        }
+        unsynced += bytes;
+        if (unsynced >= WRITE_BACK_BYTES) {
+            unsynced = 0;
+            raf.getFD().sync();
         }
     }
 
@@ -435,6 +472,7 @@ final class BufferedRandomAccessFileVol extends Volume {
             seek(offset);
             raf.write(src, srcPos, srcSize);
             at(offset + srcSize);
+            writtenBack(srcSize);
         } catch (IOException e) {
             throw new DBException.VolumeIOError(e);
         }
@@ -660,17 +698,42 @@ final class BufferedRandomAccessFileVol extends Volume {
         }
         changing();
         pointer = UNKNOWN;
+        // the file is closed whatever fails before (a full disk refusing the page checksums): a second close does
+        // nothing, so nobody could close it later
+        Exception failure = null;
         try {
             if (sums != null && !readOnly) {
                 sums.sync(raf);
             }
+        } catch (IOException | RuntimeException e) {
+            failure = e;
+        }
+        try {
             if (fileLock != null && fileLock.isValid()) {
                 fileLock.release();
             }
+        } catch (IOException e) {
+            failure = suppress(failure, e);
+        }
+        try {
             raf.close();
         } catch (IOException e) {
-            throw new DBException.VolumeIOError(e);
+            failure = suppress(failure, e);
         }
+        if (failure instanceof RuntimeException r) {
+            throw r;
+        }
+        if (failure != null) {
+            throw new DBException.VolumeIOError((IOException) failure);
+        }
+    }
+
+    private static Exception suppress(Exception first, Exception next) {
+        if (first == null) {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
     }
 
     @Override

@@ -146,7 +146,7 @@ final class Index implements Closeable {
             return index;
         } catch (RuntimeException e) {
             db.close();
-            throw damaged("MapDB cannot open the maps of " + file, e);
+            throw openFailure("MapDB cannot open the maps of", file, e);
         }
     }
 
@@ -159,13 +159,13 @@ final class Index implements Closeable {
         } catch (DBException.FileLocked e) {
             throw new StoreLockedException(storeFile, e);
         } catch (RuntimeException e) {
-            throw damaged("MapDB cannot open " + file, e);
+            throw openFailure("MapDB cannot open", file, e);
         }
         try {
             return new DB(store, exists, true, Index.class.getClassLoader(), 0);
         } catch (RuntimeException e) {
             store.close();
-            throw damaged("MapDB cannot open " + file, e);
+            throw openFailure("MapDB cannot open", file, e);
         }
     }
 
@@ -179,7 +179,19 @@ final class Index implements Closeable {
         } catch (java.io.IOException e) {
             throw IoFailures.storage("Cannot remove the old", file, e);
         }
-        return new Builder(file, openDb(file, storeFile, volumes));
+        ClosingVolumes tracked = new ClosingVolumes(volumes);
+        try {
+            return new Builder(file, openDb(file, storeFile, tracked));
+        } catch (RuntimeException e) {
+            // nothing of a new file is worth keeping; on a full disk it would hold the space
+            tracked.closeAll(e);
+            try {
+                StoreFiles.deleteMapDbFiles(file);
+            } catch (java.io.IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
     }
 
     /** A new index file being filled; see {@link #build}. */
@@ -299,6 +311,14 @@ final class Index implements Closeable {
         void putMemoriesVersion(String userId, long version) {
             memoryVersions.put(userId, seal(MEMORY_VERSIONS, userId, encode(o -> o.writeVarLong(version))));
         }
+    }
+
+    /** A full disk is not damage: it is reported as such, naming the file, and never a reason to rebuild. */
+    private static RuntimeException openFailure(String what, Path file, RuntimeException e) {
+        if (IoFailures.isDiskFull(e)) {
+            return IoFailures.storage("Cannot open the index", file, e);
+        }
+        return damaged(what + " " + file, e);
     }
 
     private static IndexDamagedException damaged(String what, Throwable e) {

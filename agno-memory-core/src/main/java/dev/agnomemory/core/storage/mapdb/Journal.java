@@ -131,6 +131,11 @@ final class Journal implements Closeable {
         return writer == null ? null : writer.failure();
     }
 
+    /** Takes the space of the next segment before a cut rolls to it; see {@link LogWriter#reserveNextSegment}. */
+    void reserveNextSegment() {
+        writer.reserveNextSegment();
+    }
+
     /** The number of the segment frames are appended to now. */
     long activeSegment() {
         return writer.segmentNumber();

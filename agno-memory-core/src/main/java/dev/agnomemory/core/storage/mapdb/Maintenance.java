@@ -236,6 +236,7 @@ final class Maintenance {
 
     private void compactOnce() {
         long started = System.nanoTime();
+        journal.reserveNextSegment();
         Engine.Cut cut = engine.cut(true, true, true);
         engine.awaitMarker(cut.marker());
         stages.accept("compaction: cut");
@@ -298,6 +299,7 @@ final class Maintenance {
     void rebuildIndex(String reason) {
         running.lock();
         try {
+            journal.reserveNextSegment();
             Engine.Cut cut = engine.cut(true, true, true);
             engine.awaitMarker(cut.marker());
             List<Segment> segments = new ArrayList<>(journal.segments().headMap(cut.marker().segment(), false)

@@ -80,21 +80,58 @@ final class Segment implements Closeable {
     static void create(Path path, SegmentHeader header, long preallocate) {
         Path tmp = StoreFiles.temp(path);
         try {
-            Files.deleteIfExists(tmp);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                writeFully(ch, ByteBuffer.wrap(header.encode()), 0);
-                zeroFill(ch, SegmentHeader.SIZE, SegmentHeader.SIZE + preallocate);
-                ch.force(true);
+            if (isReserved(tmp, preallocate)) {
+                // the space was taken ahead (reserve): only the header is written, into allocated blocks
+                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                    writeFully(ch, ByteBuffer.wrap(header.encode()), 0);
+                    ch.force(true);
+                }
+            } else {
+                Files.deleteIfExists(tmp);
+                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                    writeFully(ch, ByteBuffer.wrap(header.encode()), 0);
+                    zeroFill(ch, SegmentHeader.SIZE, SegmentHeader.SIZE + preallocate);
+                    ch.force(true);
+                }
             }
             StoreFiles.replace(tmp, path);
         } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw IoFailures.storage("Cannot create journal segment", path, e);
+            throw createFailed(path, tmp, e);
         }
+    }
+
+    /**
+     * Takes the space of segment {@code path} ahead of time: its temporary file, zeros for the header and
+     * {@code preallocate} bytes, forced to disk; {@link #create} of the same path then only writes the header. A
+     * compaction does this before it cuts the journal, so a disk too full for the next segment fails the compaction,
+     * not the log writer (which would fail the store). On failure nothing is left behind.
+     */
+    static void reserve(Path path, long preallocate) {
+        Path tmp = StoreFiles.temp(path);
+        try {
+            Files.deleteIfExists(tmp);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                zeroFill(ch, 0, SegmentHeader.SIZE + preallocate);
+                ch.force(true);
+            }
+        } catch (IOException e) {
+            throw createFailed(path, tmp, e);
+        }
+    }
+
+    /** Deletes what a failed creation or reservation left and says what failed. */
+    private static RuntimeException createFailed(Path path, Path tmp, IOException e) {
+        try {
+            Files.deleteIfExists(tmp);
+        } catch (IOException suppressed) {
+            e.addSuppressed(suppressed);
+        }
+        return IoFailures.storage("Cannot create journal segment", path, e);
+    }
+
+    /** A temporary segment file exists only while being created or as a reservation (leftovers go at open). */
+    private static boolean isReserved(Path tmp, long preallocate) throws IOException {
+        return Files.exists(tmp) && Files.size(tmp) >= SegmentHeader.SIZE + preallocate;
     }
 
     private static final byte[] ZEROS = new byte[64 * 1024];

@@ -17,8 +17,11 @@ import java.util.zip.CRC32C;
 final class SnapshotWriter implements Closeable {
 
     private static final int FRAME_TARGET = 256 * 1024;
-    /** Forces the file every this many bytes, so the final flush does not stall the disk for the store's writers. */
-    private static final long SYNC_EVERY = 8L << 20;
+    /**
+     * Forces the file every this many bytes, so no flush of the journal's writer has to wait for more than this (the
+     * disk flushes its whole cache); see {@link BufferedRandomAccessFileVol#WRITE_BACK_BYTES}.
+     */
+    private static final long SYNC_EVERY = BufferedRandomAccessFileVol.WRITE_BACK_BYTES;
 
     private final Path target;
     private final Path tmp;

@@ -255,6 +255,122 @@ class LifecycleTest {
         }
     }
 
+    @Test
+    void aCompactionOnAFullDiskFailsNamingTheFileAndTheStoreGoesOn() throws Exception {
+        onSmallDisk("4m", mount -> {
+            Path file = mount.resolve("memory.db");
+            SessionKey doomed = SessionKey.of("bob", "gone");
+            String text = "y".repeat(4 * 1024);
+            try (MapDbStorage s = MapDbStorage.builder().file(file).purgeDelay(java.time.Duration.ofDays(1)).build()) {
+                s.getOrCreateSession(KEY, null);
+                s.getOrCreateSession(doomed, null);
+                for (int i = 0; i < 200; i++) {
+                    s.appendMessage(KEY, "r" + i, Message.user(i + " " + text));
+                }
+                s.appendMessage(doomed, "r0", Message.user("delete me"));
+                s.checkpoint();
+                Path filler = fill(mount, 256 * 1024);
+                assertThat(s.deleteSession(doomed)).isTrue();
+                assertThatThrownBy(s::compact).isInstanceOf(StorageException.class)
+                        .hasMessageContaining(mount.toString()).hasMessageContaining("the disk is full")
+                        .hasMessageNotContaining(": null");
+                try (var list = Files.list(mount)) {
+                    assertThat(list.map(p -> p.getFileName().toString()))
+                            .as("nothing of the failed compaction is left")
+                            .noneMatch(n -> n.endsWith(".tmp") || n.contains("compact") || n.contains("rebuild"));
+                }
+                s.appendMessage(KEY, "after", Message.user("the store goes on after the failed compaction"));
+                Files.delete(filler);
+                s.compact();
+                assertThat(s.session(doomed)).isEmpty();
+            }
+            try (MapDbStorage s = MapDbStorage.open(file)) {
+                assertThat(s.runs(KEY).map(Run::runId).toList()).hasSize(201).contains("r0", "r199", "after");
+                assertThat(s.session(doomed)).isEmpty();
+            }
+        });
+    }
+
+    @Test
+    void anOpenThatMustRebuildTheIndexOnAFullDiskIsRefusedNamingTheFileAndChangesNothing() throws Exception {
+        onSmallDisk("4m", mount -> {
+            Path file = mount.resolve("memory.db");
+            String text = "z".repeat(4 * 1024);
+            try (MapDbStorage s = MapDbStorage.open(file)) {
+                s.getOrCreateSession(KEY, null);
+                for (int i = 0; i < 100; i++) {
+                    s.appendMessage(KEY, "r" + i, Message.user(i + " " + text));
+                }
+            }
+            Files.delete(file);
+            Files.deleteIfExists(file.resolveSibling("memory.db.sums"));
+            Path filler = fill(mount, 0);
+            java.util.Map<Path, byte[]> before = contents(mount, filler);
+            assertThatThrownBy(() -> MapDbStorage.open(file)).isInstanceOf(StorageException.class)
+                    .hasMessageContaining(mount.toString()).hasMessageContaining("the disk is full")
+                    .hasMessageNotContaining(": null");
+            java.util.Map<Path, byte[]> after = contents(mount, filler);
+            assertThat(after.keySet()).as("no file left behind or removed").isEqualTo(before.keySet());
+            for (Path p : before.keySet()) {
+                assertThat(after.get(p)).as("%s unchanged", p).isEqualTo(before.get(p));
+            }
+            Files.delete(filler);
+            try (MapDbStorage s = MapDbStorage.open(file)) {
+                assertThat(s.runs(KEY).count()).isEqualTo(100);
+            }
+        });
+    }
+
+    /** What runs on a small disk. */
+    private interface OnDisk {
+        void run(Path mount) throws Exception;
+    }
+
+    /**
+     * Runs {@code body} on a tmpfs of {@code size} under the test's directory, unmounted afterwards; skips the test
+     * where mounting is not allowed.
+     */
+    private void onSmallDisk(String size, OnDisk body) throws Exception {
+        Path mount = Files.createDirectories(dir.resolve("small"));
+        Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", mount.toString()),
+                "cannot mount a small tmpfs here (needs root); skipped");
+        try {
+            body.run(mount);
+        } finally {
+            run("umount", mount.toString());
+        }
+    }
+
+    /** Fills the disk of {@code dir} with one file, then frees {@code leave} bytes of it; returns the file. */
+    private static Path fill(Path dir, long leave) throws IOException {
+        Path filler = dir.resolve("filler");
+        byte[] chunk = new byte[64 * 1024];
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(filler.toFile(), "rw")) {
+            try {
+                while (true) {
+                    f.write(chunk);
+                }
+            } catch (IOException full) {
+                // the disk is full
+            }
+            f.setLength(Math.max(0, f.length() - leave));
+        }
+        return filler;
+    }
+
+    /** The bytes of every file in {@code dir} but {@code except} and lock files. */
+    private static java.util.Map<Path, byte[]> contents(Path dir, Path except) throws IOException {
+        java.util.Map<Path, byte[]> m = new java.util.TreeMap<>();
+        try (var list = Files.list(dir)) {
+            for (Path p : list.toList()) {
+                if (!p.equals(except) && !p.getFileName().toString().endsWith(".lock")) {
+                    m.put(p, Files.readAllBytes(p));
+                }
+            }
+        }
+        return m;
+    }
+
     private static boolean run(String... command) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -82,16 +82,16 @@ final class Segment implements Closeable {
         try {
             if (isReserved(tmp, preallocate)) {
                 // the space was taken ahead (reserve): only the header is written, into allocated blocks
-                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                    writeFully(ch, ByteBuffer.wrap(header.encode()), 0);
-                    ch.force(true);
+                try (RandomAccessFile f = new RandomAccessFile(tmp.toFile(), "rw")) {
+                    f.write(header.encode());
+                    f.getFD().sync();
                 }
             } else {
                 Files.deleteIfExists(tmp);
-                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                    writeFully(ch, ByteBuffer.wrap(header.encode()), 0);
-                    zeroFill(ch, SegmentHeader.SIZE, SegmentHeader.SIZE + preallocate);
-                    ch.force(true);
+                try (RandomAccessFile f = new RandomAccessFile(newFile(tmp), "rw")) {
+                    f.write(header.encode());
+                    zeroFill(f, SegmentHeader.SIZE, SegmentHeader.SIZE + preallocate);
+                    f.getFD().sync();
                 }
             }
             StoreFiles.replace(tmp, path);
@@ -110,13 +110,19 @@ final class Segment implements Closeable {
         Path tmp = StoreFiles.temp(path);
         try {
             Files.deleteIfExists(tmp);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                zeroFill(ch, 0, SegmentHeader.SIZE + preallocate);
-                ch.force(true);
+            try (RandomAccessFile f = new RandomAccessFile(newFile(tmp), "rw")) {
+                zeroFill(f, 0, SegmentHeader.SIZE + preallocate);
+                f.getFD().sync();
             }
         } catch (IOException e) {
             throw createFailed(path, tmp, e);
         }
+    }
+
+    /** Creates {@code path}, which must not exist yet, as {@code CREATE_NEW} would. */
+    private static java.io.File newFile(Path path) throws IOException {
+        Files.createFile(path);
+        return path.toFile();
     }
 
     /** Deletes what a failed creation or reservation left and says what failed. */
@@ -134,7 +140,18 @@ final class Segment implements Closeable {
         return Files.exists(tmp) && Files.size(tmp) >= SegmentHeader.SIZE + preallocate;
     }
 
-    private static final byte[] ZEROS = new byte[64 * 1024];
+    private static final byte[] ZEROS = new byte[256 * 1024];
+
+    /** Writes zeros over {@code [from, to)} of a file that is not a channel (no interrupt can close it). */
+    static void zeroFill(RandomAccessFile f, long from, long to) throws IOException {
+        f.seek(from);
+        long at = from;
+        while (at < to) {
+            int n = (int) Math.min(ZEROS.length, to - at);
+            f.write(ZEROS, 0, n);
+            at += n;
+        }
+    }
 
     /** Writes zeros over {@code [from, to)}. */
     static void zeroFill(FileChannel ch, long from, long to) throws IOException {

@@ -149,12 +149,31 @@ record StoreFiles(Path index, Path lock, Path legacyJournal, Path rebuildIndex, 
     /** Forces the directory entry of {@code file} to disk, so a rename or creation survives a crash. */
     static void syncDirectory(Path file) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            // Some platforms cannot open a directory for reading; the rename is still atomic there.
-            if (!System.getProperty("os.name", "").toLowerCase().contains("win")) {
-                throw e;
+        // A channel closes itself when its thread is interrupted, and this may run on a caller's thread (one leading
+        // the journal's writes when a segment rolls): the interrupt status is set aside and put back after.
+        boolean interrupted = Thread.interrupted();
+        try {
+            for (int attempt = 1; ; attempt++) {
+                try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+                    ch.force(true);
+                    return;
+                } catch (java.nio.channels.ClosedByInterruptException e) {
+                    interrupted = true;
+                    Thread.interrupted();
+                    if (attempt == 3) {
+                        throw e;
+                    }
+                } catch (IOException e) {
+                    // Some platforms cannot open a directory for reading; the rename is still atomic there.
+                    if (!System.getProperty("os.name", "").toLowerCase().contains("win")) {
+                        throw e;
+                    }
+                    return;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }

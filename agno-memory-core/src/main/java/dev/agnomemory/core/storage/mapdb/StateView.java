@@ -231,41 +231,30 @@ final class StateView {
     }
 
     Map<String, UserMemory> memories(String userId) {
-        UserLayers layers = userLayers(userId);
-        Map<String, UserMemory> out = new HashMap<>();
-        if (layers.indexCounts()) {
-            Map<String, UserMemory> stored = underIndex(i -> i.memories(userId));
-            if (stored != null) {
-                out.putAll(stored);
-            }
-        }
-        for (Overlay.UserLayer u : layers.layers()) {
-            u.memories.forEach((id, m) -> {
-                if (m == null) {
-                    out.remove(id);
-                } else {
-                    out.put(id, m);
-                }
-            });
-        }
-        return out;
+        return layered(userId, i -> i.memories(userId), u -> u.memories);
     }
 
     Map<String, MemoryEmbedding> embeddings(String userId) {
+        return layered(userId, i -> i.embeddings(userId), u -> u.embeddings);
+    }
+
+    /** The index's values of a user, then each layer's changes on top, oldest first (null in a layer: deleted). */
+    private <V> Map<String, V> layered(String userId, Function<Index, Map<String, V>> stored,
+            Function<Overlay.UserLayer, Map<String, V>> changes) {
         UserLayers layers = userLayers(userId);
-        Map<String, MemoryEmbedding> out = new HashMap<>();
+        Map<String, V> out = new HashMap<>();
         if (layers.indexCounts()) {
-            Map<String, MemoryEmbedding> stored = underIndex(i -> i.embeddings(userId));
-            if (stored != null) {
-                out.putAll(stored);
+            Map<String, V> fromIndex = underIndex(stored);
+            if (fromIndex != null) {
+                out.putAll(fromIndex);
             }
         }
         for (Overlay.UserLayer u : layers.layers()) {
-            u.embeddings.forEach((id, e) -> {
-                if (e == null) {
+            changes.apply(u).forEach((id, v) -> {
+                if (v == null) {
                     out.remove(id);
                 } else {
-                    out.put(id, e);
+                    out.put(id, v);
                 }
             });
         }

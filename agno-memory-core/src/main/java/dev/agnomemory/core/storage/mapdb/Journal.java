@@ -142,17 +142,17 @@ final class Journal implements Closeable {
     }
 
     /**
-     * Replaces the segments up to {@code upTo} with the snapshot segment that now has that number (compaction),
-     * closing the old ones.
+     * Replaces the segments up to {@code snapshot}'s number with {@code snapshot} (compaction) and returns the
+     * replaced ones, still open: the caller closes them once no reader can reach them. Closing a deleted segment frees
+     * its blocks, which on a large store takes the file system long enough that it must not happen while readers
+     * and writers wait.
      */
-    void replacedUpTo(long upTo) {
-        Map<Long, Segment> old = new java.util.HashMap<>(segments.headMap(upTo, true));
-        Segment snapshot = Segment.open(files.segment(upTo), upTo);
-        for (Long n : old.keySet()) {
-            segments.remove(n);
-        }
-        segments.put(upTo, snapshot);
-        old.values().forEach(Segment::close);
+    List<Segment> replaceUpTo(Segment snapshot) {
+        Map<Long, Segment> replaced = segments.headMap(snapshot.number(), true);
+        List<Segment> old = new ArrayList<>(replaced.values());
+        replaced.clear();
+        segments.put(snapshot.number(), snapshot);
+        return old;
     }
 
     /** Stops the writer (settling every pending write) and closes the segments. */

@@ -284,10 +284,13 @@ final class Maintenance {
             throw engine.fail("Compaction could not put the new index in place; reopen the store to recover",
                     IoFailures.storage("Cannot replace", files.index(), e));
         }
+        Segment snapshotSegment = Segment.open(files.segment(last), last);
+        List<Segment> replaced = new ArrayList<>();
         replaceIndex(() -> {
-            journal.replacedUpTo(last);
+            replaced.addAll(journal.replaceUpTo(snapshotSegment));
             journal.generationAdvanced(generation);
         }, last, cut);
+        replaced.forEach(Segment::close);
         log.info("Compacted {} in {} ms: deleted content and old versions purged; the journal now starts with a "
                 + "snapshot of {} record{} (generation {})", files.index(), (System.nanoTime() - started) / 1_000_000,
                 kept, kept == 1 ? "" : "s", generation);
@@ -323,17 +326,23 @@ final class Maintenance {
         }
     }
 
-    /** Opens the index file now in place and swaps it in for the old one (and the journal's segments). */
+    /**
+     * Opens the index file now in place and swaps it in for the old one (and the journal's segments), then closes the
+     * old one. The old index is closed after the swap: it is a deleted file by now (closing it frees its blocks) and
+     * nothing writes it since the cut, so its MapDB log files, deleted here, and its page sums are not touched again.
+     */
     private void replaceIndex(Runnable swapJournal, long replacedUpTo, Engine.Cut cut) {
         try {
-            view.replaceIndex(() -> {
-                try {
-                    StoreFiles.deleteWalFiles(files.index());
-                } catch (IOException e) {
-                    throw IoFailures.storage("Cannot remove MapDB log files of", files.index(), e);
-                }
-                return Index.openFile(files.index(), files.index(), volumes);
-            }, swapJournal, replacedUpTo, cut.nextSid(), cut.nextVersion());
+            StoreFiles.deleteWalFiles(files.index());
+            Index fresh = Index.openFile(files.index(), files.index(), volumes);
+            Index old = view.replaceIndex(fresh, swapJournal, replacedUpTo, cut.nextSid(), cut.nextVersion());
+            stages.accept("index swapped");
+            if (old != null) {
+                old.close();
+            }
+        } catch (IOException e) {
+            throw engine.fail("Could not open the new index; reopen the store to recover",
+                    IoFailures.storage("Cannot remove MapDB log files of", files.index(), e));
         } catch (RuntimeException e) {
             throw engine.fail("Could not open the new index; reopen the store to recover", e);
         }

@@ -558,21 +558,17 @@ final class StateView {
 
     /**
      * Puts a new index (after a rebuild or compaction, which also switches the journal's segments) in place of the
-     * old one, then drops the frozen layer it includes. Readers of the index wait while the old index is closed and
-     * the new one opened (same path, so never both open); writers do not.
+     * old one, then drops the frozen layer it includes. The new index is already open, so readers of the index wait
+     * only for the swap of references and the rebase of the active layer; writers do not wait at all.
      *
-     * @param open opens the new index
+     * @param fresh the new index, open
      * @param swapJournal switches the journal's segments, or null
+     * @return the old index, no longer reachable by any reader, for the caller to close
      */
-    void replaceIndex(Supplier<Index> open, Runnable swapJournal, long replacedUpTo, long nextSid,
-            long nextVersion) {
-        writingIndex(() -> {
-            Index old = index;
-            index = null;
-            if (old != null) {
-                old.close();
-            }
-            index = open.get();
+    Index replaceIndex(Index fresh, Runnable swapJournal, long replacedUpTo, long nextSid, long nextVersion) {
+        Index old = writingIndex(() -> {
+            Index previous = index;
+            index = fresh;
             if (swapJournal != null) {
                 swapJournal.run();
             }
@@ -582,9 +578,10 @@ final class StateView {
             sidCache.clear();
             headCache.clear();
             runCache.clear();
-            return null;
+            return previous;
         });
         frozenApplied(nextSid, nextVersion);
+        return old;
     }
 
     /**

@@ -239,6 +239,78 @@ class PurgeTest {
         }
     }
 
+    /**
+     * The old index and the replaced segments are closed after readers and writers are let go (closing a large
+     * deleted file frees its blocks, which took 100 ms of a purge's stall): at that moment reads and writes already
+     * go to the new files, and once the compaction returns no handle of a deleted store file is left open.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void readsAndWritesGoOnBeforeTheReplacedFilesAreClosedAndNoneIsLeftOpen() throws Exception {
+        SessionKey key = SessionKey.of("alice", "s1");
+        SessionKey doomed = SessionKey.of("bob", "s1");
+        MapDbStorage[] store = new MapDbStorage[1];
+        List<String> seenWhileSwapped = new ArrayList<>();
+        java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (MapDbStorage s = MapDbStorage.builder().file(file()).purgeDelay(Duration.ofHours(1))
+                .maxSegmentBytes(64 * 1024).stageListener(stage -> {
+                    if (stage.equals("index swapped")) {
+                        try {
+                            // another thread, as a user's call would be, while the old files are still open
+                            seenWhileSwapped.addAll(other.submit(() -> {
+                                store[0].appendMessage(key, "r-during", Message.user("written after the swap"));
+                                List<String> texts = new ArrayList<>();
+                                for (Run run : store[0].lastRuns(key, 1000)) {
+                                    run.messages().forEach(m -> texts.add(m.content()));
+                                }
+                                return texts;
+                            }).get(30, TimeUnit.SECONDS));
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                }).build()) {
+            store[0] = s;
+            s.getOrCreateSession(key, null);
+            s.getOrCreateSession(doomed, null);
+            for (int i = 0; i < 300; i++) {
+                s.appendMessage(key, "r" + i, Message.user("message " + i + " " + "x".repeat(200)));
+                s.appendMessage(doomed, "r" + i, Message.user("doomed " + i + " " + "y".repeat(200)));
+            }
+            s.deleteSession(doomed);
+            s.compact();
+            assertThat(seenWhileSwapped).hasSize(301);
+            assertThat(seenWhileSwapped.get(0)).startsWith("message 0 ");
+            assertThat(seenWhileSwapped.get(300)).isEqualTo("written after the swap");
+            assertThat(deletedStoreFilesStillOpen()).isEmpty();
+            assertThat(s.lastRuns(key, 1000)).hasSize(301);
+        } finally {
+            other.shutdownNow();
+        }
+    }
+
+    /** Store files this process still holds open although they were deleted (Linux; empty elsewhere). */
+    private List<String> deletedStoreFilesStillOpen() throws java.io.IOException {
+        List<String> open = new ArrayList<>();
+        Path fds = Path.of("/proc/self/fd");
+        if (!java.nio.file.Files.isDirectory(fds)) {
+            return open;
+        }
+        try (var links = java.nio.file.Files.list(fds)) {
+            for (Path fd : links.toList()) {
+                try {
+                    String target = java.nio.file.Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith(dir.toString()) && target.endsWith("(deleted)")) {
+                        open.add(target);
+                    }
+                } catch (java.io.IOException | UnsupportedOperationException gone) {
+                    // closed while listed
+                }
+            }
+        }
+        return open;
+    }
+
     private static int count(String text, String needle) {
         int n = 0;
         for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {

@@ -222,8 +222,12 @@ final class Index implements Closeable {
          * Loads the sessions and runs of {@code sessions} (a complete store in memory, its memories aside) and the
          * meta, commits, and closes the file.
          */
-        void finish(Overlay sessions, IndexMeta m) {
-            Content c = Content.of(sessions, m);
+        /**
+         * @param sessions the sessions, with their details and run ids
+         * @param runs each session's runs by sequence, encoded as {@link Values#writeRunEntry} writes them
+         */
+        void finish(Overlay sessions, Map<Long, NavigableMap<Long, byte[]>> runs, IndexMeta m) {
+            Content c = Content.of(sessions, runs, m);
             map(db, "meta", Serializer.STRING, false, c.meta);
             map(db, "keys", STRING_STRING, false, c.keys);
             map(db, "heads", Serializer.LONG, false, c.heads);
@@ -610,7 +614,7 @@ final class Index implements Closeable {
         final List<Pair<Object[], byte[]>> runIds = new ArrayList<>();
 
         /** The sessions and runs of a complete store in memory (no layer below it), sorted. */
-        static Content of(Overlay store, IndexMeta m) {
+        static Content of(Overlay store, Map<Long, NavigableMap<Long, byte[]>> runs, IndexMeta m) {
             Content c = new Content();
             c.meta.add(new Pair<>(META_KEY, seal(META, META_KEY, encode(m::write))));
             List<SessionKey> sessionKeys = new ArrayList<>();
@@ -634,11 +638,11 @@ final class Index implements Closeable {
                 if (d != null) {
                     c.details.add(new Pair<>(sid, seal(DETAILS, sid, encode(o -> Values.writeDetails(o, d)))));
                 }
-                java.util.TreeMap<Long, RunEntry> sessionRuns = store.runs.get(sid);
+                NavigableMap<Long, byte[]> sessionRuns = runs.get(sid);
                 if (sessionRuns != null) {
                     sessionRuns.forEach((seq, run) -> {
                         Object[] key = {sid, seq};
-                        c.runs.add(new Pair<>(key, seal(RUNS, key, encode(o -> Values.writeRunEntry(o, run)))));
+                        c.runs.add(new Pair<>(key, seal(RUNS, key, run)));
                     });
                 }
                 Map<String, Long> ids = store.runIds.get(sid);

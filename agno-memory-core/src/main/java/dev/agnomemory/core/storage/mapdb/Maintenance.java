@@ -30,8 +30,10 @@ import org.slf4j.LoggerFactory;
  *   <li>A compaction cuts the journal (new writes go to a new segment), rewrites the segments before the cut
  *       without dead records into one snapshot segment, and builds a new index from it, all beside the live files
  *       while writers go on; then the snapshot replaces the old segments (the commit point: one rename) and the new
- *       index the old one. Writers wait only for the cut and the swap. Memory use does not grow with the store's
- *       content: the passes keep ids, and memories go into the new index as they are read.</li>
+ *       index, opened by then, the old one. Writers wait only for the cut, and calls that need the index for the
+ *       swap of references. The replaced files are closed after the swap (closing a deleted file frees its blocks). Memory
+ *       use: ids, and each run's places encoded ({@link IndexBuild}); memories go into the new index as they are
+ *       read.</li>
  *   <li>One maintenance operation at a time. Failures of checkpoints leave the store failed (the index may be half
  *       written); a failed compaction leaves the store as it was, is logged, and is tried again later.</li>
  * </ul>

@@ -289,6 +289,63 @@ class PurgeTest {
         }
     }
 
+    /**
+     * A new index holds runs encoded except the few touched last: runs that get more messages, finish, or lose their
+     * session long after hundreds of other runs were written come out of the compaction and of a rebuild exactly as
+     * they went in.
+     */
+    @Test
+    void runsTouchedAgainLongAfterOthersSurviveCompactionAndRebuild() throws Exception {
+        SessionKey key = SessionKey.of("alice", "long");
+        SessionKey doomed = SessionKey.of("bob", "doomed");
+        try (MapDbStorage s = MapDbStorage.builder().file(file()).purgeDelay(Duration.ofHours(1)).build()) {
+            s.getOrCreateSession(key, null);
+            s.getOrCreateSession(doomed, null);
+            s.appendMessage(key, "slow", Message.user("first of the slow run"));
+            for (int i = 0; i < 700; i++) {
+                SessionKey other = SessionKey.of("user-" + (i % 7), "s" + (i % 7));
+                s.getOrCreateSession(other, null);
+                s.appendMessage(other, "r" + i, Message.user("other " + i));
+                s.completeRun(other, "r" + i);
+                s.appendMessage(doomed, "d" + i, Message.user("doomed " + i));
+                if (i == 350) {
+                    s.appendMessage(key, "slow", Message.assistant("middle of the slow run"));
+                }
+            }
+            s.appendMessage(key, "slow", Message.assistant("last of the slow run"));
+            s.completeRun(key, "slow");
+            s.deleteSession(doomed);
+            s.compact();
+            assertSlowRunAndOthers(s, key, doomed);
+        }
+        try (MapDbStorage s = MapDbStorage.open(file())) {
+            assertSlowRunAndOthers(s, key, doomed);
+        }
+        java.nio.file.Files.write(file(), new byte[] {0x4A, 1, 2, 3}); // damaged: rebuilt from the journal
+        try (LogCapture log = new LogCapture(); MapDbStorage s = MapDbStorage.open(file())) {
+            assertThat(log.text()).contains("rebuilding it from the journal");
+            assertSlowRunAndOthers(s, key, doomed);
+        }
+    }
+
+    private static void assertSlowRunAndOthers(MapDbStorage s, SessionKey key, SessionKey doomed) {
+        List<Run> runs = s.lastRuns(key, 10);
+        assertThat(runs).hasSize(1);
+        assertThat(runs.get(0).status()).isEqualTo(dev.agnomemory.core.RunStatus.COMPLETED);
+        assertThat(runs.get(0).messages()).extracting(Message::content).containsExactly("first of the slow run",
+                "middle of the slow run", "last of the slow run");
+        assertThat(s.session(doomed)).isEmpty();
+        for (int u = 0; u < 7; u++) {
+            List<Run> other = s.lastRuns(SessionKey.of("user-" + u, "s" + u), 1000);
+            assertThat(other).hasSize(100);
+            for (int j = 0; j < other.size(); j++) {
+                int i = u + 7 * j;
+                assertThat(other.get(j).messages()).extracting(Message::content).containsExactly("other " + i);
+                assertThat(other.get(j).status()).isEqualTo(dev.agnomemory.core.RunStatus.COMPLETED);
+            }
+        }
+    }
+
     /** Store files this process still holds open although they were deleted (Linux; empty elsewhere). */
     private List<String> deletedStoreFilesStillOpen() throws java.io.IOException {
         List<String> open = new ArrayList<>();

@@ -100,6 +100,12 @@ final class FencedStorageView implements MemoryStorage {
     }
 
     @Override
+    public List<MessagePosition> finishRun(SessionKey key, String runId, List<Message> lastMessages,
+            RunOutcome outcome) {
+        return fenced(key, () -> writes.finishRun(key, runId, lastMessages, outcome, turn.epoch()));
+    }
+
+    @Override
     public boolean saveSummary(SessionKey key, SessionSummary summary) {
         return fenced(key, () -> writes.saveSummary(key, summary, turn.epoch()));
     }

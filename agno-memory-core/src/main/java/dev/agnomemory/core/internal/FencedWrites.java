@@ -33,5 +33,8 @@ public interface FencedWrites {
 
     void finishRun(SessionKey key, String runId, RunOutcome outcome, long fence);
 
+    List<MessagePosition> finishRun(SessionKey key, String runId, List<Message> lastMessages, RunOutcome outcome,
+            long fence);
+
     boolean saveSummary(SessionKey key, SessionSummary summary, long fence);
 }

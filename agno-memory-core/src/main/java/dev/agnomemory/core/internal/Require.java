@@ -96,6 +96,22 @@ public final class Require {
     }
 
     /**
+     * Checks that a list argument is present, not empty and without null elements.
+     *
+     * @param list the argument
+     * @param name the parameter name used in the error message
+     * @param <T> the element type
+     * @return an unmodifiable copy
+     */
+    public static <T> List<T> nonEmptyCopyOf(Collection<T> list, String name) {
+        List<T> copy = copyOf(notNull(list, name), name);
+        if (copy.isEmpty()) {
+            throw new IllegalArgumentException(name + " must not be empty");
+        }
+        return copy;
+    }
+
+    /**
      * An immutable copy of a map that has no null keys or values; {@code null} becomes the empty map.
      *
      * @param map the argument, may be null

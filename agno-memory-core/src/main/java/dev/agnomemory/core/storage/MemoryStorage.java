@@ -197,6 +197,28 @@ public interface MemoryStorage extends AutoCloseable {
     void finishRun(SessionKey key, String runId, RunOutcome outcome);
 
     /**
+     * Appends a run's last messages and finishes the run, in one durable write: what an agent does when its answer
+     * ends the run, for the cost of one flush instead of two. Either both are stored or neither is.
+     * <ul>
+     *   <li>The messages follow {@link #appendMessages}' rules: they go to the current run, or start a new run when
+     *       {@code runId} is not the current run's id (that run then holds just these messages).</li>
+     *   <li>The run is then finished as {@link #finishRun(SessionKey, String, RunOutcome)} does.</li>
+     *   <li>A run that is already finished cannot take messages: that is an {@link IllegalStateException}, as for
+     *       {@link #appendMessages}, and nothing is stored (to finish a run without messages, use
+     *       {@link #finishRun(SessionKey, String, RunOutcome)}).</li>
+     * </ul>
+     *
+     * @param key the user and session id
+     * @param runId the run the messages belong to, which this call finishes
+     * @param lastMessages the run's last messages, in order; not empty
+     * @param outcome how the run ended
+     * @return the positions of the messages, in order
+     * @throws IllegalStateException when the session does not exist, or {@code runId} names an earlier run of the
+     *     session, or the current run with that id is already finished; nothing is stored
+     */
+    List<MessagePosition> finishRun(SessionKey key, String runId, List<Message> lastMessages, RunOutcome outcome);
+
+    /**
      * Finishes the session's current run as completed, without metrics: {@code finishRun(key, runId,
      * RunOutcome.completed())}.
      *

@@ -510,6 +510,58 @@ public abstract class MemoryStorageContractTest {
         assertThat(totals.model()).contains("gpt-test");
     }
 
+    @Test
+    void finishingARunWithItsLastMessagesStoresBoth() {
+        storage.getOrCreateSession(ALICE_1, null);
+        storage.appendMessage(ALICE_1, "r1", Message.user("q1"));
+        long before = storage.sessionVersion(ALICE_1).orElseThrow();
+        List<MessagePosition> positions = storage.finishRun(ALICE_1, "r1", List.of(Message.assistant("thinking"),
+                Message.assistant("a1")), RunOutcome.completed(metrics(10, 5, 1, 0)));
+        assertThat(positions).containsExactly(new MessagePosition(0, 1), new MessagePosition(0, 2));
+        assertThat(storage.sessionVersion(ALICE_1).orElseThrow()).isGreaterThan(before);
+        // a new run id starts a run of just these messages, finished at once
+        assertThat(storage.finishRun(ALICE_1, "r2", List.of(Message.assistant("stopped early")),
+                RunOutcome.cancelled(RunMetrics.NONE))).containsExactly(new MessagePosition(1, 0));
+        reopen();
+
+        List<Run> runs = storage.lastRuns(ALICE_1, 5);
+        assertThat(runs).extracting(Run::runId, Run::status).containsExactly(tuple("r1", RunStatus.COMPLETED),
+                tuple("r2", RunStatus.CANCELLED));
+        assertThat(runs.get(0).messages()).extracting(Message::content).containsExactly("q1", "thinking", "a1");
+        assertThat(runs.get(0).metrics()).isEqualTo(metrics(10, 5, 1, 0));
+        assertThat(runs.get(1).messages()).extracting(Message::content).containsExactly("stopped early");
+        assertThat(runs).allSatisfy(r -> assertThat(r.finishedAt()).isPresent());
+        assertThat(storage.lastCompletedRuns(ALICE_1, 5)).extracting(Run::runId).containsExactly("r1");
+        Session session = storage.session(ALICE_1).orElseThrow();
+        assertThat(session.runCount()).isEqualTo(2);
+        assertThat(session.metrics().inputTokens()).isEqualTo(10);
+        assertThat(storage.messagesBetween(ALICE_1, new MessagePosition(0, 2), new MessagePosition(1, 0)))
+                .extracting(Message::content).containsExactly("a1", "stopped early");
+    }
+
+    @Test
+    void finishingARunWithMessagesFollowsTheRunRulesAndStoresNothingWhenRefused() {
+        assertThatThrownBy(() -> storage.finishRun(ALICE_1, "r0", List.of(Message.assistant("a")),
+                RunOutcome.completed())).isInstanceOf(IllegalStateException.class).hasMessageContaining("No session");
+        storage.getOrCreateSession(ALICE_1, null);
+        addRun(ALICE_1, "r1", "q1", "a1");
+        long version = storage.sessionVersion(ALICE_1).orElseThrow();
+        assertThatThrownBy(() -> storage.finishRun(ALICE_1, "r1", List.of(Message.assistant("late")),
+                RunOutcome.completed())).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("already finished");
+        addRun(ALICE_1, "r2", "q2", "a2");
+        long version2 = storage.sessionVersion(ALICE_1).orElseThrow();
+        assertThat(version2).isGreaterThan(version);
+        assertThatThrownBy(() -> storage.finishRun(ALICE_1, "r1", List.of(Message.assistant("old")),
+                RunOutcome.error("old", RunMetrics.NONE))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("earlier run");
+        assertThat(storage.sessionVersion(ALICE_1)).hasValue(version2);
+        reopen();
+        assertThat(storage.lastRuns(ALICE_1, 5)).extracting(Run::runId, Run::status, r -> r.messages().size())
+                .containsExactly(tuple("r1", RunStatus.COMPLETED, 2), tuple("r2", RunStatus.COMPLETED, 2));
+        assertThat(storage.session(ALICE_2)).isEmpty();
+    }
+
     // ---- summaries ----
 
     @Test
@@ -743,6 +795,12 @@ public abstract class MemoryStorageContractTest {
         rejects("messages", () -> storage.appendMessages(ALICE_1, "r", null));
         rejects("runId", () -> storage.completeRun(ALICE_1, null));
         rejects("outcome", () -> storage.finishRun(ALICE_1, "r", null));
+        rejects("runId", () -> storage.finishRun(ALICE_1, " ", List.of(Message.user("x")), RunOutcome.completed()));
+        rejects("lastMessages", () -> storage.finishRun(ALICE_1, "r", null, RunOutcome.completed()));
+        rejects("lastMessages", () -> storage.finishRun(ALICE_1, "r", List.of(), RunOutcome.completed()));
+        rejects("lastMessages", () -> storage.finishRun(ALICE_1, "r", java.util.Arrays.asList(Message.user("x"),
+                null), RunOutcome.completed()));
+        rejects("outcome", () -> storage.finishRun(ALICE_1, "r", List.of(Message.user("x")), null));
         rejects("n", () -> storage.lastRuns(ALICE_1, 0));
         rejects("n", () -> storage.lastCompletedRuns(ALICE_1, -1));
         rejects("key", () -> storage.runs(null));
@@ -795,11 +853,16 @@ public abstract class MemoryStorageContractTest {
         writes.getOrCreateSession(ALICE_1, "agent");
         writes.appendMessage(ALICE_1, "r1", Message.user("q"));
         writes.completeRun(ALICE_1, "r1");
+        writes.finishRun(ALICE_1, "r2", List.of(Message.user("q2"), Message.assistant("a2")), RunOutcome.completed());
         turn.close();
-        assertThatThrownBy(() -> writes.appendMessage(ALICE_1, "r2", Message.user("late")))
+        assertThatThrownBy(() -> writes.appendMessage(ALICE_1, "r3", Message.user("late")))
                 .isInstanceOf(StaleTurnException.class);
-        storage.appendMessage(ALICE_1, "r2", Message.user("not fenced")); // the storage itself: no turn needed
-        assertThat(storage.lastRuns(ALICE_1, 5)).extracting(Run::runId).containsExactly("r1", "r2");
+        assertThatThrownBy(() -> writes.finishRun(ALICE_1, "r3", List.of(Message.assistant("late")),
+                RunOutcome.completed())).isInstanceOf(StaleTurnException.class);
+        storage.appendMessage(ALICE_1, "r3", Message.user("not fenced")); // the storage itself: no turn needed
+        assertThat(storage.lastRuns(ALICE_1, 5)).extracting(Run::runId, Run::status, r -> r.messages().size())
+                .containsExactly(tuple("r1", RunStatus.COMPLETED, 1), tuple("r2", RunStatus.COMPLETED, 2),
+                        tuple("r3", RunStatus.RUNNING, 1));
         turns.acquire(ALICE_1, java.time.Duration.ZERO).close();
     }
 
@@ -839,15 +902,20 @@ public abstract class MemoryStorageContractTest {
                     for (int r = 0; r < RUNS_PER_WRITER; r++) {
                         String runId = "w" + writer + "-r" + r;
                         if (writer >= OWN_WRITERS) {
-                            // Two writers on one session: each run is one batch, so no finish can race a new run.
-                            storage.appendMessages(key, runId, List.of(Message.user(text(writer, r, 0)),
-                                    Message.assistant(text(writer, r, 1))));
-                        } else {
+                            // Two writers on one session: each run is one call, so no finish can race a new run.
+                            storage.finishRun(key, runId, List.of(Message.user(text(writer, r, 0)),
+                                    Message.assistant(text(writer, r, 1))), RunOutcome.completed());
+                        } else if (writer % 2 == 0) {
                             for (int m = 0; m < 3; m++) {
                                 storage.appendMessage(key, runId, m % 2 == 0 ? Message.user(text(writer, r, m))
                                         : Message.assistant(text(writer, r, m)));
                             }
                             storage.completeRun(key, runId);
+                        } else {
+                            storage.appendMessage(key, runId, Message.user(text(writer, r, 0)));
+                            storage.appendMessage(key, runId, Message.assistant(text(writer, r, 1)));
+                            storage.finishRun(key, runId, List.of(Message.user(text(writer, r, 2))),
+                                    RunOutcome.completed());
                         }
                     }
                     return null;
@@ -864,6 +932,7 @@ public abstract class MemoryStorageContractTest {
                                 int size = run.messages().size();
                                 if (key.userId().equals("shared-user")) {
                                     assertThat(size).as("a batch is seen whole").isEqualTo(2);
+                                    assertThat(run.completed()).as("with the finish of the same call").isTrue();
                                 }
                             }
                             storage.runs(key).forEach(run -> assertThat(run.messages()).isNotEmpty());
@@ -916,6 +985,7 @@ public abstract class MemoryStorageContractTest {
                 assertThat(r).as("runs of writer %d in their order", writer)
                         .isEqualTo(nextRunOf.getOrDefault(writer, 0));
                 nextRunOf.put(writer, r + 1);
+                assertThat(run.completed()).isTrue();
                 assertThat(run.messages()).extracting(Message::content)
                         .containsExactly(text(writer, r, 0), text(writer, r, 1));
             }

@@ -231,11 +231,23 @@ public final class MapDbStorage implements MemoryStorage {
     public List<MessagePosition> appendMessages(SessionKey key, String runId, List<Message> messages) {
         Require.notNull(key, "key");
         Require.notBlank(runId, "runId");
-        List<Message> batch = Require.copyOf(Require.notNull(messages, "messages"), "messages");
-        if (batch.isEmpty()) {
-            throw new IllegalArgumentException("messages must not be empty");
-        }
-        return engine.write(p -> p.appendMessages(key, runId, batch));
+        List<Message> batch = Require.nonEmptyCopyOf(messages, "messages");
+        return engine.write(p -> p.appendMessages(key, runId, batch, null));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The messages and the finish are one journal frame: a crash keeps both or neither.
+     */
+    @Override
+    public List<MessagePosition> finishRun(SessionKey key, String runId, List<Message> lastMessages,
+            RunOutcome outcome) {
+        Require.notNull(key, "key");
+        Require.notBlank(runId, "runId");
+        List<Message> batch = Require.nonEmptyCopyOf(lastMessages, "lastMessages");
+        Require.notNull(outcome, "outcome");
+        return engine.write(p -> p.appendMessages(key, runId, batch, outcome));
     }
 
     @Override

@@ -197,6 +197,12 @@ final class MapDbTurns implements LeaseStore, FencedWrites {
     }
 
     @Override
+    public List<MessagePosition> finishRun(SessionKey key, String runId, List<Message> lastMessages,
+            RunOutcome outcome, long fence) {
+        return fenced(key, fence, () -> storage.finishRun(key, runId, lastMessages, outcome));
+    }
+
+    @Override
     public boolean saveSummary(SessionKey key, SessionSummary summary, long fence) {
         return fenced(key, fence, () -> storage.saveSummary(key, summary));
     }

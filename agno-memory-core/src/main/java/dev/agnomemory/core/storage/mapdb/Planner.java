@@ -135,11 +135,15 @@ final class Planner {
 
     // ---- runs ----
 
-    Planned<List<MessagePosition>> appendMessages(SessionKey key, String runId, List<Message> batch) {
+    /**
+     * Appends {@code batch} to the run, and finishes it in the same frame when {@code finish} is not null.
+     */
+    Planned<List<MessagePosition>> appendMessages(SessionKey key, String runId, List<Message> batch,
+            RunOutcome finish) {
         SessionHead h = existing(key);
         Instant now = clock.instant();
         long version = view.nextVersion();
-        List<JournalRecord> records = new ArrayList<>(2);
+        List<JournalRecord> records = new ArrayList<>(3);
         long sequence;
         int first;
         if (runId.equals(h.currentRunId())) {
@@ -159,6 +163,9 @@ final class Planner {
             records.add(new RunStarted(h.sid(), sequence, runId, now, version++));
         }
         records.add(new MessagesAppended(h.sid(), sequence, first, batch, now, version));
+        if (finish != null) {
+            records.add(new RunFinished(h.sid(), sequence, finish, now, version + 1));
+        }
         List<MessagePosition> positions = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             positions.add(new MessagePosition(sequence, first + i));

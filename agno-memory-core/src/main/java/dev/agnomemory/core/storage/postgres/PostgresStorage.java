@@ -334,10 +334,19 @@ public final class PostgresStorage implements MemoryStorage {
     private List<MessagePosition> appendMessages(SessionKey key, String runId, List<Message> messages, Long fence) {
         Require.notNull(key, "key");
         Require.notBlank(runId, "runId");
-        List<Message> batch = Require.copyOf(Require.notNull(messages, "messages"), "messages");
-        if (batch.isEmpty()) {
-            throw new IllegalArgumentException("messages must not be empty");
-        }
+        List<Message> batch = Require.nonEmptyCopyOf(messages, "messages");
+        Instant now = clock.instant();
+        return call(describeAppend(key, runId, batch), c -> appendMessages(c, key, runId, batch, fence, now));
+    }
+
+    private static String describeAppend(SessionKey key, String runId, List<Message> batch) {
+        return "Appending " + (batch.size() == 1 ? "a message" : batch.size() + " messages") + " to run " + runId
+                + " of " + describe(key);
+    }
+
+    /** One call of {@code append_messages} on {@code c}: its own transaction in autocommit, or part of one. */
+    private List<MessagePosition> appendMessages(Connection c, SessionKey key, String runId, List<Message> batch,
+            Long fence, Instant now) throws SQLException {
         int n = batch.size();
         String[] ids = new String[n];
         String[] roles = new String[n];
@@ -362,40 +371,35 @@ public final class PostgresStorage implements MemoryStorage {
             createdNs[i] = PgTime.nanos(m.createdAt());
             payloads[i] = PgText.encode(m.payload());
         }
-        Instant now = clock.instant();
-        String what = "Appending " + (n == 1 ? "a message" : n + " messages") + " to run " + runId + " of "
-                + describe(key);
-        return call(what, c -> {
-            try (PreparedStatement s = prepare(c, "SELECT * FROM " + q + "append_messages(?, ?, ?, ?::timestamptz, "
-                    + "?, ?, ?, ?, ?, ?::jsonb[], ?, ?, ?, ?::timestamptz[], ?, ?)")) {
-                keyParams(s, 1, key);
-                s.setString(3, PgText.encode(runId));
-                timeParams(s, 4, now, "the clock's time");
-                fenceParam(s, 6, fence);
-                s.setArray(7, c.createArrayOf("text", ids));
-                s.setArray(8, c.createArrayOf("text", roles));
-                s.setArray(9, c.createArrayOf("text", contents));
-                s.setArray(10, c.createArrayOf("text", toolCalls));
-                s.setArray(11, c.createArrayOf("text", toolCallIds));
-                s.setArray(12, c.createArrayOf("text", toolNames));
-                s.setArray(13, c.createArrayOf("bool", errors));
-                s.setArray(14, c.createArrayOf("text", created));
-                s.setArray(15, c.createArrayOf("int2", createdNs));
-                s.setArray(16, c.createArrayOf("text", payloads));
-                try (ResultSet rs = s.executeQuery()) {
-                    rs.next();
-                    checkTurn(c, rs.getString(1), key, fence);
-                    requireOk(rs.getString(1), key, runId, PgText.decode(rs.getString(4)));
-                    long seq = rs.getLong(2);
-                    int first = rs.getInt(3);
-                    List<MessagePosition> positions = new ArrayList<>(n);
-                    for (int i = 0; i < n; i++) {
-                        positions.add(new MessagePosition(seq, first + i));
-                    }
-                    return List.copyOf(positions);
+        try (PreparedStatement s = prepare(c, "SELECT * FROM " + q + "append_messages(?, ?, ?, ?::timestamptz, "
+                + "?, ?, ?, ?, ?, ?::jsonb[], ?, ?, ?, ?::timestamptz[], ?, ?)")) {
+            keyParams(s, 1, key);
+            s.setString(3, PgText.encode(runId));
+            timeParams(s, 4, now, "the clock's time");
+            fenceParam(s, 6, fence);
+            s.setArray(7, c.createArrayOf("text", ids));
+            s.setArray(8, c.createArrayOf("text", roles));
+            s.setArray(9, c.createArrayOf("text", contents));
+            s.setArray(10, c.createArrayOf("text", toolCalls));
+            s.setArray(11, c.createArrayOf("text", toolCallIds));
+            s.setArray(12, c.createArrayOf("text", toolNames));
+            s.setArray(13, c.createArrayOf("bool", errors));
+            s.setArray(14, c.createArrayOf("text", created));
+            s.setArray(15, c.createArrayOf("int2", createdNs));
+            s.setArray(16, c.createArrayOf("text", payloads));
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                checkTurn(c, rs.getString(1), key, fence);
+                requireOk(rs.getString(1), key, runId, PgText.decode(rs.getString(4)));
+                long seq = rs.getLong(2);
+                int first = rs.getInt(3);
+                List<MessagePosition> positions = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    positions.add(new MessagePosition(seq, first + i));
                 }
+                return List.copyOf(positions);
             }
-        });
+        }
     }
 
     @Override
@@ -407,31 +411,63 @@ public final class PostgresStorage implements MemoryStorage {
         Require.notNull(key, "key");
         Require.notBlank(runId, "runId");
         Require.notNull(outcome, "outcome");
-        RunMetrics m = outcome.metrics();
         Instant now = clock.instant();
         call("Finishing run " + runId + " of " + describe(key), c -> {
-            try (PreparedStatement s = prepare(c, "SELECT * FROM " + q + "finish_run(?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                    + "?, ?, ?, ?, ?::timestamptz, ?)")) {
-                keyParams(s, 1, key);
-                s.setString(3, PgText.encode(runId));
-                fenceParam(s, 4, fence);
-                s.setString(5, outcome.status().name());
-                s.setString(6, PgText.encode(outcome.error().orElse(null)));
-                s.setString(7, PgText.encode(m.model().orElse(null)));
-                s.setLong(8, m.inputTokens());
-                s.setLong(9, m.outputTokens());
-                s.setLong(10, m.totalTokens());
-                s.setInt(11, m.modelCalls());
-                s.setInt(12, m.toolCalls());
-                s.setString(13, PgText.encode(m.finishReason().orElse(null)));
-                timeParams(s, 14, now, "the clock's time");
-                try (ResultSet rs = s.executeQuery()) {
-                    rs.next();
-                    checkTurn(c, rs.getString(1), key, fence);
-                    requireOk(rs.getString(1), key, runId, PgText.decode(rs.getString(2)));
-                }
-            }
+            finishRun(c, key, runId, outcome, fence, now);
             return null;
+        });
+    }
+
+    /** One call of {@code finish_run} on {@code c}: its own transaction in autocommit, or part of one. */
+    private void finishRun(Connection c, SessionKey key, String runId, RunOutcome outcome, Long fence, Instant now)
+            throws SQLException {
+        RunMetrics m = outcome.metrics();
+        try (PreparedStatement s = prepare(c, "SELECT * FROM " + q + "finish_run(?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                + "?, ?, ?, ?, ?::timestamptz, ?)")) {
+            keyParams(s, 1, key);
+            s.setString(3, PgText.encode(runId));
+            fenceParam(s, 4, fence);
+            s.setString(5, outcome.status().name());
+            s.setString(6, PgText.encode(outcome.error().orElse(null)));
+            s.setString(7, PgText.encode(m.model().orElse(null)));
+            s.setLong(8, m.inputTokens());
+            s.setLong(9, m.outputTokens());
+            s.setLong(10, m.totalTokens());
+            s.setInt(11, m.modelCalls());
+            s.setInt(12, m.toolCalls());
+            s.setString(13, PgText.encode(m.finishReason().orElse(null)));
+            timeParams(s, 14, now, "the clock's time");
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                checkTurn(c, rs.getString(1), key, fence);
+                requireOk(rs.getString(1), key, runId, PgText.decode(rs.getString(2)));
+            }
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code append_messages} and {@code finish_run} in one transaction: one commit, and a failure of either
+     * rolls both back.
+     */
+    @Override
+    public List<MessagePosition> finishRun(SessionKey key, String runId, List<Message> lastMessages,
+            RunOutcome outcome) {
+        return finishRun(key, runId, lastMessages, outcome, null);
+    }
+
+    private List<MessagePosition> finishRun(SessionKey key, String runId, List<Message> lastMessages,
+            RunOutcome outcome, Long fence) {
+        Require.notNull(key, "key");
+        Require.notBlank(runId, "runId");
+        List<Message> batch = Require.nonEmptyCopyOf(lastMessages, "lastMessages");
+        Require.notNull(outcome, "outcome");
+        Instant now = clock.instant();
+        return inTransaction(describeAppend(key, runId, batch) + " and finishing it", c -> {
+            List<MessagePosition> positions = appendMessages(c, key, runId, batch, fence, now);
+            finishRun(c, key, runId, outcome, fence, now);
+            return positions;
         });
     }
 
@@ -941,6 +977,12 @@ public final class PostgresStorage implements MemoryStorage {
         @Override
         public void finishRun(SessionKey key, String runId, RunOutcome outcome, long fence) {
             PostgresStorage.this.finishRun(key, runId, outcome, fence);
+        }
+
+        @Override
+        public List<MessagePosition> finishRun(SessionKey key, String runId, List<Message> lastMessages,
+                RunOutcome outcome, long fence) {
+            return PostgresStorage.this.finishRun(key, runId, lastMessages, outcome, fence);
         }
 
         @Override

@@ -140,6 +140,39 @@ class JournalRecoveryTest {
         assertRefusedUntouched(file, "more than a write cut off by a crash could have left");
     }
 
+    /**
+     * {@code finishRun} with the run's last messages is one frame: a crash that tears it takes the messages and the
+     * finish together, and leaves the run as it was before the call (two frames could leave the messages without
+     * the finish).
+     */
+    @Test
+    void aRunFinishedWithItsLastMessagesIsOneFrameThatATornWriteTakesWhole() throws IOException {
+        Path image;
+        try (MapDbStorage s = MapDbStorage.builder().file(file()).checkpointEvery(1_000_000).build()) {
+            s.getOrCreateSession(KEY, null);
+            StoreFixtures.writeRun(s, KEY, 0);
+            s.appendMessage(KEY, "r1", Message.user("question 1"));
+            s.finishRun(KEY, "r1", List.of(Message.assistant("answer 1")), dev.agnomemory.core.RunOutcome.completed());
+            image = StoreFixtures.crashImage(file(), dir.resolve("image"));
+        }
+        List<JournalContents.Entry> entries = JournalContents.read(image);
+        JournalContents.Entry appended = entries.get(entries.size() - 2);
+        JournalContents.Entry finished = entries.get(entries.size() - 1);
+        assertThat(appended.record()).isInstanceOf(JournalRecord.MessagesAppended.class);
+        assertThat(finished.record()).isInstanceOf(JournalRecord.RunFinished.class);
+        long gap = finished.where().offset() - (appended.where().offset() + appended.where().length());
+        assertThat(gap).as("only the record's length prefix between them, no frame header").isLessThan(Frame.HEADER);
+
+        flipByte(image, finished, finished.where().length() / 2);
+        try (LogCapture log = new LogCapture(); MapDbStorage s = MapDbStorage.open(image)) {
+            List<Run> runs = s.lastRuns(KEY, 5);
+            assertThat(runs).extracting(Run::runId).containsExactly("r0", "r1");
+            assertThat(runs.get(1).messages()).extracting(Message::content).containsExactly("question 1");
+            assertThat(runs.get(1).status()).isEqualTo(dev.agnomemory.core.RunStatus.RUNNING);
+            assertThat(log.text()).contains("discarded");
+        }
+    }
+
     // ---- damage to writes that were acknowledged ----
 
     /** A crash image of an open store whose last 12 records came after its last checkpoint. */

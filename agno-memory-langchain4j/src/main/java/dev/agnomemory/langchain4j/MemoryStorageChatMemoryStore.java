@@ -6,6 +6,7 @@ import dev.agnomemory.core.Message;
 import dev.agnomemory.core.MessagePosition;
 import dev.agnomemory.core.Run;
 import dev.agnomemory.core.Session;
+import dev.agnomemory.core.RunOutcome;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.internal.Require;
 import dev.agnomemory.core.storage.MemoryStorage;
@@ -108,13 +109,16 @@ public final class MemoryStorageChatMemoryStore implements ChatMemoryStore {
                     runId = UUID.randomUUID().toString();
                     runHasUser = false;
                 }
-                positions.add(storage.appendMessage(key, runId, ChatMessages.toCore(message)));
-                runHasUser |= message instanceof UserMessage;
                 if (message instanceof AiMessage ai && !ai.hasToolExecutionRequests()) {
-                    storage.completeRun(key, runId);
+                    // the answer ends the run: stored with the run's completion, in one durable write
+                    positions.addAll(storage.finishRun(key, runId, List.of(ChatMessages.toCore(message)),
+                            RunOutcome.completed()));
                     runId = null;
                     runHasUser = false;
+                    continue;
                 }
+                positions.add(storage.appendMessage(key, runId, ChatMessages.toCore(message)));
+                runHasUser |= message instanceof UserMessage;
             }
             String encoded = encode(positions);
             if (!encoded.equals(encode(old.positions()))) {

@@ -1,5 +1,6 @@
 package dev.agnomemory.langchain4j;
 
+import dev.agnomemory.core.Message;
 import dev.agnomemory.core.RunOutcome;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.storage.MemoryStorage;
@@ -7,6 +8,7 @@ import dev.agnomemory.core.storage.StaleTurnException;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.UserMessage;
+import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,8 +24,9 @@ import org.slf4j.LoggerFactory;
  *   <li><b>End, with listeners.</b> The call's own end decides: LangChain4j's completed event finishes the run as
  *       {@code COMPLETED}, its error event as {@code ERROR} with the error's message, a stream that ends without
  *       either (cancelled) as {@code CANCELLED}; each with the run's metrics.</li>
- *   <li><b>End, without listeners.</b> An {@link AiMessage} without tool calls completes the run (no metrics); a
- *       run still open when the next user message arrives stays in storage as {@code RUNNING}.</li>
+ *   <li><b>End, without listeners.</b> An {@link AiMessage} without tool calls completes the run (no metrics), in
+ *       the same durable write that stores it; a run still open when the next user message arrives stays in storage
+ *       as {@code RUNNING}.</li>
  *   <li><b>Completed.</b> Only a completed run joins the history and starts the after-run memory work
  *       ({@link AfterRunWork}); the others stay in storage, visible to the application and the tools.</li>
  *   <li><b>Stored.</b> Once a run's outcome is stored, whatever it is, the session is reported as changed to the
@@ -74,6 +77,18 @@ final class RunBoundaries {
             log.debug("Run {} of {} could not be finished as {}: {}", runId, key, outcome.status(), e.getMessage());
             return false;
         }
+    }
+
+    /**
+     * Writes the message that ends the run and how the run ended, in one durable write. Unlike {@link #finish}, a
+     * refusal is the caller's: the message could not be stored either.
+     *
+     * @throws IllegalStateException when the storage refuses the message (see {@link MemoryStorage#appendMessages})
+     * @throws StaleTurnException when the call lost its turn: nothing was stored
+     */
+    void finishWith(MemoryStorage writes, SessionKey key, String runId, Message last, RunOutcome outcome) {
+        writes.finishRun(key, runId, List.of(last), outcome);
+        sessionChanged.accept(key);
     }
 
     /** A run completed: starts the after-run memory work. Call it outside any session lock. */

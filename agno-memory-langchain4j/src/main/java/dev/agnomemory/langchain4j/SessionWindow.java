@@ -24,6 +24,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +42,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Deleted sessions start fresh.</b> A session deleted from storage (while its memory was cached, even in
  *       the middle of a call) is an empty session for the next write, which creates it again.</li>
  *   <li><b>Runs.</b> Every message is written through when added; where runs start and end is
- *       {@link RunBoundaries}' rule.</li>
+ *       {@link RunBoundaries}' rule. A message that ends its run by itself (without listeners) is written together
+ *       with the run's end, in one durable write.</li>
  *   <li><b>Replacing messages.</b> {@link #set} replaces messages of the run being written only, as LangChain4j
  *       does when it rolls back a tool result after a later tool of the same call failed; see
  *       {@link AgnoChatMemory#set}.</li>
@@ -217,10 +219,10 @@ final class SessionWindow {
             replaceBase(system);
             return null;
         }
-        addToRun(message);
         if (call == null && RunBoundaries.endsRunWithoutListeners(message)) {
-            return finishRun(RunOutcome.completed());
+            return addAndFinishRun(message, RunOutcome.completed());
         }
+        addToRun(message);
         return null;
     }
 
@@ -421,6 +423,35 @@ final class SessionWindow {
     }
 
     private void addToRun(ChatMessage message) {
+        Message core = openRunFor(message);
+        writeToRun(w -> w.appendMessage(key, runId, core));
+        run.add(message);
+        runMessageIds.add(core.id());
+    }
+
+    /**
+     * Adds the message that ends the run and finishes the run in one durable write (see
+     * {@link MemoryStorage#finishRun(SessionKey, String, List, RunOutcome)}).
+     *
+     * @return the id of the run when it completed, else null
+     */
+    private String addAndFinishRun(ChatMessage message, RunOutcome outcome) {
+        Message core = openRunFor(message);
+        String finished = runId;
+        writeToRun(w -> {
+            ctx.runs().finishWith(w, key, finished, core, outcome);
+            return null;
+        });
+        run.add(message);
+        List<ChatMessage> messages = List.copyOf(run);
+        runId = null;
+        run.clear();
+        runMessageIds.clear();
+        return ended(finished, messages, true, outcome);
+    }
+
+    /** Starts a run when {@code message} starts one or none is open; returns the message as stored. */
+    private Message openRunFor(ChatMessage message) {
         if (RunBoundaries.startsRun(message) || runId == null) {
             if (runId != null) {
                 abandonRun();
@@ -435,16 +466,17 @@ final class SessionWindow {
             runQuery = message instanceof UserMessage user ? ChatMessages.text(user) : null;
             inputsChanged = true;
         }
-        Message core = ChatMessages.toCore(message);
-        append(core);
-        run.add(message);
-        runMessageIds.add(core.id());
+        return ChatMessages.toCore(message);
     }
 
-    private void append(Message core) {
+    /**
+     * Writes to the current run. A session deleted during the run is created again and the write repeated: what is
+     * left of the run goes into the new session.
+     */
+    private <T> T writeToRun(Function<MemoryStorage, T> write) {
         ensureSession();
         try {
-            writes().appendMessage(key, runId, core);
+            return write.apply(writes());
         } catch (StaleTurnException e) {
             loaded = false; // another instance has the session now: read it again at the next call
             throw e;
@@ -458,8 +490,9 @@ final class SessionWindow {
             run.clear();
             runMessageIds.clear();
             ensureSession();
-            writes().appendMessage(key, runId, core);
+            T result = write.apply(writes());
             runCount = 1;
+            return result;
         }
     }
 
@@ -493,6 +526,11 @@ final class SessionWindow {
             loaded = false; // another instance has the session now: read it again at the next call
             throw e;
         }
+        return ended(finished, messages, stored, outcome);
+    }
+
+    /** After a run's end was written (or refused: {@code stored} false): the history and the header follow. */
+    private String ended(String finished, List<ChatMessage> messages, boolean stored, RunOutcome outcome) {
         boolean completedNow = stored && outcome.status() == RunStatus.COMPLETED;
         if (completedNow) {
             completed.addLast(messages);

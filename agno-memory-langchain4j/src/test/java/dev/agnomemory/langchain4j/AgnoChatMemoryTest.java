@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.agnomemory.core.Message;
 import dev.agnomemory.core.Run;
+import dev.agnomemory.core.RunStatus;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.storage.mapdb.MapDbStorage;
+import dev.agnomemory.langchain4j.testing.CountingStorage;
 import dev.agnomemory.langchain4j.testing.TempStorage;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;
@@ -96,6 +98,28 @@ class AgnoChatMemoryTest {
         exchange(budget, "q1", "a1");
         exchange(budget, "q2", "a2");
         assertThat(budget.messages()).containsExactly(UserMessage.from("q2"), AiMessage.from("a2"));
+    }
+
+    @Test
+    void theAnswerThatEndsARunIsStoredWithTheRunsEndInOneWrite() {
+        CountingStorage counting = new CountingStorage(storage);
+        AgnoChatMemory memory = AgnoChatMemory.builder().storage(counting.storage()).userId("alice").sessionId("s1")
+                .build();
+        ToolExecutionRequest call = ToolExecutionRequest.builder().id("c1").name("clock").arguments("{}").build();
+        memory.add(UserMessage.from("what time is it?"));
+        memory.add(AiMessage.from(List.of(call)));
+        memory.add(ToolExecutionResultMessage.from(call, "12:00"));
+        memory.add(AiMessage.from("noon"));
+
+        assertThat(counting.count("appendMessage", 3)).as("user, tool request, tool result").isEqualTo(3);
+        assertThat(counting.count("finishRun", 4)).as("the answer with the run's end").isOne();
+        assertThat(counting.count("finishRun", 3)).isZero();
+        assertThat(counting.count("completeRun", 2)).isZero();
+        Run run = storage.lastRuns(SessionKey.of("alice", "s1"), 1).get(0);
+        assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+        assertThat(run.messages()).extracting(Message::content).containsExactly("what time is it?", "", "12:00",
+                "noon");
+        assertThat(memory.messages()).hasSize(4);
     }
 
     @Test

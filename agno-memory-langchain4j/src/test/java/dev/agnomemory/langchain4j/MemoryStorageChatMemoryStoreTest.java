@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.agnomemory.core.Run;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.storage.mapdb.MapDbStorage;
+import dev.agnomemory.langchain4j.testing.CountingStorage;
 import dev.agnomemory.langchain4j.testing.TempStorage;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;
@@ -143,6 +144,22 @@ class MemoryStorageChatMemoryStoreTest {
         script.forEach(reference::add);
         assertThat(again.messages()).isEqualTo(reference.messages()).hasSizeLessThanOrEqualTo(4)
                 .endsWith(script.get(script.size() - 1));
+    }
+
+    @Test
+    void anAnswerIsStoredWithItsRunsCompletionInOneWrite() {
+        CountingStorage counting = new CountingStorage(storage);
+        MemoryStorageChatMemoryStore counted = MemoryStorageChatMemoryStore.builder().storage(counting.storage())
+                .build();
+        List<ChatMessage> window = List.of(UserMessage.from("u1"), AiMessage.from("a1"));
+        counted.updateMessages("one-write", window);
+
+        assertThat(counting.count("appendMessage", 3)).as("the question").isOne();
+        assertThat(counting.count("finishRun", 4)).as("the answer with the run's completion").isOne();
+        assertThat(counting.count("completeRun", 2)).isZero();
+        List<Run> runs = storage.runs(SessionKey.of("default", "one-write")).toList();
+        assertThat(runs).singleElement().satisfies(r -> assertThat(r.completed()).isTrue());
+        assertThat(counted.getMessages("one-write")).isEqualTo(window);
     }
 
     @Test

@@ -13,12 +13,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class CountingStorage {
 
     private final List<String> calls = new CopyOnWriteArrayList<>();
+    private final List<String> signatures = new CopyOnWriteArrayList<>();
     private final MemoryStorage proxy;
 
     public CountingStorage(MemoryStorage target) {
         this.proxy = (MemoryStorage) Proxy.newProxyInstance(MemoryStorage.class.getClassLoader(),
                 new Class<?>[] {MemoryStorage.class}, (p, method, args) -> {
                     calls.add(method.getName() + "(" + (args == null || args.length == 0 ? "" : args[0]) + ")");
+                    signatures.add(method.getName() + "/" + (args == null ? 0 : args.length));
                     try {
                         return method.invoke(target, args);
                     } catch (InvocationTargetException e) {
@@ -37,7 +39,13 @@ public final class CountingStorage {
         return calls.stream().filter(call::equals).count();
     }
 
+    /** @return how many calls of the method with that name and number of arguments were recorded */
+    public long count(String method, int arguments) {
+        return signatures.stream().filter((method + "/" + arguments)::equals).count();
+    }
+
     public void reset() {
         calls.clear();
+        signatures.clear();
     }
 }

@@ -60,6 +60,21 @@ public interface ConversationIndex extends AutoCloseable {
     List<ConversationHit> search(ConversationQuery query);
 
     /**
+     * Runs {@code catchUp}, then searches as {@link #search(ConversationQuery)} does right after it: what
+     * {@link ConversationSearch} does before each search (bringing the user's sessions in the index up to date).
+     * Meanwhile an index may do the part of the search that does not read its entries (embedding the query) on
+     * another thread; the default runs the two one after the other.
+     *
+     * @param query the user, the text and the options
+     * @param catchUp runs on the calling thread before the index's entries are read; its exception is the search's
+     * @return up to {@link ConversationQuery#limit()} hits, best first; empty when nothing matches
+     */
+    default List<ConversationHit> search(ConversationQuery query, Runnable catchUp) {
+        catchUp.run();
+        return search(query);
+    }
+
+    /**
      * Shorthand for {@code search(new ConversationQuery(userId, text, limit, DEFAULT_NEIGHBOURS, null))}.
      *
      * @param userId the user whose messages are searched

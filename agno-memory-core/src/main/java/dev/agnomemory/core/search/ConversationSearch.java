@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  *       sessions with the index's records ({@link IndexedSession}: one listing of the user's sessions, one read of
  *       the records; nothing else when the index is current), indexes what changed and removes what was deleted,
  *       then searches. So a search is never wrong, only slower when the background indexing is behind: by the
- *       embedding of the messages the index lacks.</li>
+ *       embedding of the messages the index lacks. The index may embed the query meanwhile, on another thread
+ *       ({@link ConversationIndex#search(ConversationQuery, Runnable)}).</li>
  *   <li><b>Appends are indexed in the background.</b> {@link #sessionChanged} and {@link #userChanged} only put
  *       the key into an in-memory set (a few map operations under one monitor, no I/O, never waiting for indexing)
  *       and start the worker if it is idle. The worker reads what is new after the index's record (not the whole
@@ -131,8 +132,7 @@ public final class ConversationSearch implements AutoCloseable {
     public List<ConversationHit> search(ConversationQuery query) {
         Require.notNull(query, "query");
         ensureOpen();
-        catchUp.user(query.userId());
-        return index.search(query);
+        return index.search(query, () -> catchUp.user(query.userId()));
     }
 
     /**

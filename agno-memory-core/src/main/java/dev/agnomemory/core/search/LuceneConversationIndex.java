@@ -17,6 +17,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.lucene.document.Document;
@@ -119,6 +125,11 @@ public final class LuceneConversationIndex implements ConversationIndex {
     private final Object refreshLock = new Object();
     private volatile long refreshedWrites;
     private volatile boolean closed;
+    /**
+     * Embeds a query while its search reads the index, and searches segments in parallel. Never queues: when every
+     * thread is busy the caller does the task itself, so a search never waits for another's.
+     */
+    private final ThreadPoolExecutor helpers = newHelpers();
 
     private LuceneConversationIndex(Builder b) throws IOException {
         this.location = b.path == null ? "in-memory conversation index" : "conversation index " + b.path;
@@ -147,7 +158,7 @@ public final class LuceneConversationIndex implements ConversationIndex {
             manager = new SearcherManager(opened, new SearcherFactory() {
                 @Override
                 public IndexSearcher newSearcher(IndexReader reader, IndexReader previous) {
-                    IndexSearcher searcher = new IndexSearcher(reader);
+                    IndexSearcher searcher = new IndexSearcher(reader, helpers);
                     searcher.setSimilarity(SIMILARITY);
                     return searcher;
                 }
@@ -157,6 +168,7 @@ public final class LuceneConversationIndex implements ConversationIndex {
                 opened.rollback();
             }
             directory.close();
+            helpers.shutdown();
             throw e;
         }
         this.writer = opened;
@@ -168,8 +180,19 @@ public final class LuceneConversationIndex implements ConversationIndex {
             searchers.close();
             writer.rollback();
             directory.close();
+            helpers.shutdown();
             throw e;
         }
+    }
+
+    private static ThreadPoolExecutor newHelpers() {
+        AtomicInteger count = new AtomicInteger();
+        return new ThreadPoolExecutor(0, Math.max(2, Runtime.getRuntime().availableProcessors()),
+                30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+                    Thread t = new Thread(r, "agno-memory-conversation-search-" + count.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                }, (task, pool) -> task.run()); // also after shutdown: a search racing close() still completes
     }
 
     /** @return a builder; {@link Builder#embedder(TextEmbedder)} and a location are required */
@@ -380,10 +403,21 @@ public final class LuceneConversationIndex implements ConversationIndex {
 
     @Override
     public List<ConversationHit> search(ConversationQuery query) {
+        return search(query, () -> { });
+    }
+
+    /**
+     * {@inheritDoc} This index embeds the query on a thread of its own (when one is free) while {@code catchUp} and
+     * the two word rankings run on the calling thread.
+     */
+    @Override
+    public List<ConversationHit> search(ConversationQuery query, Runnable catchUp) {
         Require.notNull(query, "query");
+        Require.notNull(catchUp, "catchUp");
         MessageDocuments.checkId(query.userId(), "userId");
         ensureOpen();
-        float[] vector = embeddings.embed(query.text());
+        Future<float[]> embedding = helpers.submit(() -> embeddings.embed(query.text()));
+        catchUp.run();
         Query filter = MessageDocuments.userFilter(query.userId(), query.excludedSessionId());
         Map<String, Integer> terms = analyzer.queryTerms(MessageDocuments.WORDS, query.text());
         try {
@@ -392,6 +426,7 @@ public final class LuceneConversationIndex implements ConversationIndex {
             try {
                 List<HybridRanking.Scored> words = lexical(searcher, MessageDocuments.WORDS, terms, filter);
                 List<HybridRanking.Scored> context = lexical(searcher, MessageDocuments.CONTEXT, terms, filter);
+                float[] vector = await(embedding);
                 List<HybridRanking.Scored> meaning = scored(searcher.search(new KnnFloatVectorQuery(
                         MessageDocuments.VECTOR, vector, HybridRanking.DEPTH, filter), HybridRanking.DEPTH));
                 List<HybridRanking.Scored> ranked = HybridRanking.fuse(words, context, meaning);
@@ -411,6 +446,33 @@ public final class LuceneConversationIndex implements ConversationIndex {
             }
         } catch (IOException e) {
             throw failure("search", e);
+        }
+    }
+
+    /** The query's vector; an embedder's exception is rethrown as it was thrown. */
+    private static float[] await(Future<float[]> embedding) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return embedding.get();
+                } catch (InterruptedException e) {
+                    interrupted = true; // the embedding takes milliseconds: finish the search, keep the flag
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    if (cause instanceof Error err) {
+                        throw err;
+                    }
+                    throw new IllegalStateException(cause);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -576,6 +638,7 @@ public final class LuceneConversationIndex implements ConversationIndex {
                 return;
             }
             closed = true;
+            helpers.shutdown();
             try {
                 searchers.close();
                 writer.close(); // commits

@@ -19,7 +19,9 @@ import java.util.Optional;
  *   <li>{@link #before} answers only when every position it holds is below the asked one: then no indexed message
  *       lies between them (it would have entered the tail). Otherwise, or for a session it does not hold, the
  *       caller reads the index.</li>
- *   <li>Removing a session or user drops its tails.</li>
+ *   <li>Removing a session makes its tail empty: the session is then known to hold no indexed message, so the
+ *       first message added next (a session indexed from its start) needs no index look-up either. Removing a user
+ *       drops the tails of the user's sessions.</li>
  *   <li>Not thread-safe: used under the index's write lock.</li>
  * </ul>
  */
@@ -40,7 +42,7 @@ final class SessionTails {
     /** The texts right before {@code position} in the session, oldest first, when the tail knows them. */
     Optional<List<String>> before(SessionKey session, MessagePosition position) {
         List<TailMessage> tail = tails.get(session);
-        if (tail == null || tail.get(tail.size() - 1).position().compareTo(position) >= 0) {
+        if (tail == null || !tail.isEmpty() && tail.get(tail.size() - 1).position().compareTo(position) >= 0) {
             return Optional.empty();
         }
         return Optional.of(tail.stream().map(TailMessage::text).toList());
@@ -56,7 +58,7 @@ final class SessionTails {
      */
     void indexed(SessionKey session, MessagePosition position, String text, List<String> knownBefore) {
         List<TailMessage> tail = tails.get(session);
-        if (tail != null && tail.get(tail.size() - 1).position().compareTo(position) >= 0) {
+        if (tail != null && !tail.isEmpty() && tail.get(tail.size() - 1).position().compareTo(position) >= 0) {
             tails.remove(session); // out of order: no longer sure what precedes what
             return;
         }
@@ -76,8 +78,9 @@ final class SessionTails {
         tails.put(session, next);
     }
 
+    /** Records that the session holds no indexed message (it was just removed from the index). */
     void removeSession(SessionKey session) {
-        tails.remove(session);
+        tails.put(session, List.of());
     }
 
     void removeUser(String userId) {

@@ -330,6 +330,50 @@ abstract class ConversationIndexContractTest {
         assertThat(size(index)).isEqualTo(2);
     }
 
+    @Test
+    void aSessionRemovedAndIndexedAgainFromItsStartKeepsNoContextOfItsRemovedMessages() {
+        ConversationIndex index = index(noMeaning());
+        add(index, session("alice", "s", "m0 alpha", "m1"));
+        index.removeSession(SessionKey.of("alice", "s"));
+        add(index, session("alice", "s", "n0 beta", "n1", "n2"));
+        add(index, List.of(message("alice", "s", 1, 1, Role.ASSISTANT, "n3")));
+
+        assertThat(matchedByWords(index, "alpha")).isEmpty();
+        assertThat(matchedByWords(index, "beta")).containsExactly("n0 beta", "n1", "n2");
+        assertThat(size(index)).isEqualTo(4);
+    }
+
+    @Test
+    void aSearchRunsItsCatchUpFirstAndSeesWhatItAdded() {
+        ConversationIndex index = index(noMeaning());
+        add(index, session("alice", "s", "an old message"));
+        List<ConversationHit> hits = index.search(new ConversationQuery("alice", "fresh", 5, 0, null),
+                () -> add(index, List.of(message("alice", "s", 0, 1, Role.ASSISTANT, "a fresh message"))));
+        assertThat(hits).extracting(h -> h.message().text()).startsWith("a fresh message");
+
+        assertThatThrownBy(() -> index.search(new ConversationQuery("alice", "fresh", 5, 0, null), () -> {
+            throw new IllegalStateException("storage unreadable");
+        })).isInstanceOf(IllegalStateException.class).hasMessage("storage unreadable");
+    }
+
+    @Test
+    void anEmbedderFailingOnTheQueryFailsTheSearchWithItsOwnException() {
+        TextEmbedder failsOnQueries = new HashingEmbedder("fails-on-queries", 8) {
+            @Override
+            public List<float[]> embedAll(List<String> batch) {
+                if (batch.contains("the query")) {
+                    throw new IllegalStateException("model unavailable");
+                }
+                return super.embedAll(batch);
+            }
+        };
+        ConversationIndex index = index(failsOnQueries);
+        add(index, session("alice", "s", "hello"));
+        assertThatThrownBy(() -> index.search(new ConversationQuery("alice", "the query", 5, 0, null), () -> { }))
+                .isInstanceOf(IllegalStateException.class).hasMessage("model unavailable");
+        assertThat(index.search("alice", "hello", 5)).hasSize(1);
+    }
+
     private static final String SECRET = "zanzibar";
 
     /** Users whose ids resemble "bob" or each other's (prefixes, case, spaces, NUL, lone surrogates). */

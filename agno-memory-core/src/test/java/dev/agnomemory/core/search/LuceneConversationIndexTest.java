@@ -9,6 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,6 +57,25 @@ class LuceneConversationIndexTest extends ConversationIndexContractTest {
             index.add(session("alice", "s", "hello again"));
             assertThat(index.search("alice", "hello", 5)).extracting(h -> h.message().text())
                     .containsExactly("hello again");
+        }
+    }
+
+    @Test
+    void indexingNewSessionsFlushesNoSegmentPerSession() throws IOException {
+        // What a catch-up does for each session the index has no record of: remove it, then add it from its start.
+        // Knowing the removed session empty, the index needs no look-up of earlier messages, so no refresh, which
+        // would write each session's messages into a tiny segment of their own (slower to index and to search).
+        try (LuceneConversationIndex index = LuceneConversationIndex.builder().directory(dir)
+                .embedder(new HashingEmbedder()).build()) {
+            for (int i = 0; i < 6; i++) {
+                index.removeSession(dev.agnomemory.core.SessionKey.of("alice", "s" + i));
+                index.add(session("alice", "s" + i, "question " + i, "answer " + i));
+            }
+            assertThat(index.search("alice", "answer", 20)).hasSize(12);
+        }
+        try (Directory directory = FSDirectory.open(dir); DirectoryReader reader = DirectoryReader.open(directory)) {
+            assertThat(reader.numDocs()).isEqualTo(12);
+            assertThat(reader.leaves()).hasSize(1);
         }
     }
 

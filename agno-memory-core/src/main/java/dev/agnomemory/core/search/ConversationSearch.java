@@ -9,6 +9,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -82,6 +83,8 @@ public final class ConversationSearch implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final boolean ownScheduler;
     private final Duration purgeDelay;
+    /** One helper thread, so a sweep catches up a second session while the first one's are written. */
+    private final ThreadPoolExecutor overlap;
     private final IndexCatchUp catchUp;
     private final PendingWork pending;
     /** Held while background work runs, so {@link #close()} can wait for the current step. */
@@ -96,7 +99,8 @@ public final class ConversationSearch implements AutoCloseable {
         this.index = b.index;
         this.purgeDelay = b.purgeDelay;
         this.pending = new PendingWork(b.maxPendingSessions);
-        this.catchUp = new IndexCatchUp(storage, index, this::removedFromIndex);
+        this.overlap = HelperThreads.newPool("agno-memory-conversation-catch-up", 1);
+        this.catchUp = new IndexCatchUp(storage, index, this::removedFromIndex, overlap);
         if (b.scheduler != null) {
             this.scheduler = b.scheduler;
             this.ownScheduler = false;
@@ -200,6 +204,7 @@ public final class ConversationSearch implements AutoCloseable {
         }
         working.lock();
         try {
+            overlap.shutdown(); // idle now: a sweep waits for its catch-ups before it releases the lock
             if (purgeScheduled.getAndSet(false)) {
                 index.purgeDeleted();
             }

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
@@ -38,6 +39,8 @@ import java.util.stream.Stream;
  *       the owner (who purges within its bound), whether or not the index still had a record of it.</li>
  *   <li>One thread at a time catches up a given session in this process (striped locks), so its messages reach the
  *       index in position order.</li>
+ *   <li>A sweep of every session ({@link #all()}) catches up changed sessions overlapped ({@link OverlappedCatchUps}):
+ *       one session's messages are read and embedded while another's are written to the index.</li>
  * </ul>
  */
 final class IndexCatchUp {
@@ -52,17 +55,20 @@ final class IndexCatchUp {
     private final MemoryStorage storage;
     private final ConversationIndex index;
     private final Runnable removed;
+    private final Executor overlap;
     private final ReentrantLock[] stripes = new ReentrantLock[64];
 
     /**
      * @param storage where the messages are
      * @param index what to keep current
      * @param removed called after a session's entries were removed from the index
+     * @param overlap runs a sweep's session catch-ups beside the sweeping thread ({@link OverlappedCatchUps})
      */
-    IndexCatchUp(MemoryStorage storage, ConversationIndex index, Runnable removed) {
+    IndexCatchUp(MemoryStorage storage, ConversationIndex index, Runnable removed, Executor overlap) {
         this.storage = storage;
         this.index = index;
         this.removed = removed;
+        this.overlap = overlap;
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new ReentrantLock();
         }
@@ -92,11 +98,14 @@ final class IndexCatchUp {
         for (IndexedSession r : index.indexedSessions()) {
             recorded.put(r.key(), r);
         }
-        Outcome outcome = Outcome.NOTHING;
+        OverlappedCatchUps changed = new OverlappedCatchUps(overlap);
         for (int offset = 0; ; offset += SWEEP_PAGE) {
             List<Session> page = storage.sessions(SessionFilter.any().offset(offset).limit(SWEEP_PAGE));
             for (Session s : page) {
-                outcome = outcome.plus(ifChanged(s, recorded.remove(s.key())));
+                IndexedSession record = recorded.remove(s.key());
+                if (!isCurrent(s, record)) {
+                    changed.submit(() -> session(s.key()));
+                }
             }
             if (page.size() < SWEEP_PAGE) {
                 break;
@@ -104,9 +113,9 @@ final class IndexCatchUp {
         }
         // Not listed: deleted, or moved between pages while the listing ran; session() reads each again.
         for (SessionKey key : recorded.keySet()) {
-            outcome = outcome.plus(session(key));
+            changed.submit(() -> session(key));
         }
-        return outcome;
+        return changed.await();
     }
 
     /**
@@ -131,10 +140,11 @@ final class IndexCatchUp {
     }
 
     private Outcome ifChanged(Session listed, IndexedSession record) {
-        if (record != null && record.isCurrent(listed.version(), listed.createdAt())) {
-            return Outcome.NOTHING;
-        }
-        return session(listed.key());
+        return isCurrent(listed, record) ? Outcome.NOTHING : session(listed.key());
+    }
+
+    private static boolean isCurrent(Session listed, IndexedSession record) {
+        return record != null && record.isCurrent(listed.version(), listed.createdAt());
     }
 
     /**

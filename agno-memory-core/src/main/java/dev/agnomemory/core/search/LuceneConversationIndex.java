@@ -19,10 +19,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.lucene.document.Document;
@@ -125,11 +122,9 @@ public final class LuceneConversationIndex implements ConversationIndex {
     private final Object refreshLock = new Object();
     private volatile long refreshedWrites;
     private volatile boolean closed;
-    /**
-     * Embeds a query while its search reads the index, and searches segments in parallel. Never queues: when every
-     * thread is busy the caller does the task itself, so a search never waits for another's.
-     */
-    private final ThreadPoolExecutor helpers = newHelpers();
+    /** Embeds a query while its search reads the index, and searches segments in parallel. */
+    private final ThreadPoolExecutor helpers = HelperThreads.newPool("agno-memory-conversation-search",
+            Math.max(2, Runtime.getRuntime().availableProcessors()));
 
     private LuceneConversationIndex(Builder b) throws IOException {
         this.location = b.path == null ? "in-memory conversation index" : "conversation index " + b.path;
@@ -183,16 +178,6 @@ public final class LuceneConversationIndex implements ConversationIndex {
             helpers.shutdown();
             throw e;
         }
-    }
-
-    private static ThreadPoolExecutor newHelpers() {
-        AtomicInteger count = new AtomicInteger();
-        return new ThreadPoolExecutor(0, Math.max(2, Runtime.getRuntime().availableProcessors()),
-                30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-                    Thread t = new Thread(r, "agno-memory-conversation-search-" + count.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                }, (task, pool) -> task.run()); // also after shutdown: a search racing close() still completes
     }
 
     /** @return a builder; {@link Builder#embedder(TextEmbedder)} and a location are required */

@@ -242,6 +242,42 @@ abstract class ConversationSearchContractTest {
     }
 
     @Test
+    void aSweepCatchesUpEveryOtherSessionWhenOneFailsAndThrowsItsFailure() {
+        AtomicInteger failuresLeft = new AtomicInteger(1);
+        HashingEmbedder poisoned = new HashingEmbedder() {
+            @Override
+            public List<float[]> embedAll(List<String> batch) {
+                if (batch.stream().anyMatch(t -> t.contains("poison")) && failuresLeft.getAndDecrement() > 0) {
+                    throw new IllegalStateException("model unavailable");
+                }
+                return super.embedAll(batch);
+            }
+        };
+        search.close();
+        index.close();
+        open(poisoned);
+        scheduler.runReady();
+        for (int i = 0; i < 12; i++) {
+            SessionKey key = SessionKey.of(i % 2 == 0 ? "frank" : "grace", "s" + i);
+            run(key, "r1", Message.user("question " + i + (i == 5 ? " poison" : "")), Message.assistant("answer " + i));
+            run(key, "r2", Message.user("follow-up " + i), Message.assistant("reply " + i));
+        }
+
+        assertThatThrownBy(search::catchUp).isInstanceOf(IllegalStateException.class)
+                .hasMessage("model unavailable");
+        assertThat(index.indexedSessions()).hasSize(11)
+                .noneMatch(r -> r.key().sessionId().equals("s5"));
+        assertThat(index.search(new ConversationQuery("grace", "reply", 50, 0, null))) // the index alone
+                .hasSize(20).noneMatch(h -> h.message().text().endsWith(" 5"));
+        assertThat(texts("frank", "reply")).hasSize(24).contains("reply 0", "reply 10");
+
+        search.catchUp();
+        assertThat(index.indexedSessions()).hasSize(12);
+        assertThat(index.search(new ConversationQuery("grace", "reply", 50, 0, null))).hasSize(24);
+        assertThat(texts("grace", "poison")).startsWith("question 5 poison");
+    }
+
+    @Test
     void backgroundFailuresAreLoggedAndTheNextChangeRetries() {
         AtomicInteger failuresLeft = new AtomicInteger(1);
         HashingEmbedder flaky = new HashingEmbedder() {

@@ -13,6 +13,7 @@ import dev.agnomemory.core.SessionSummary;
 import dev.agnomemory.core.UserMemory;
 import dev.agnomemory.core.storage.MemoryStorage;
 import dev.agnomemory.core.storage.SessionFilter;
+import dev.agnomemory.core.storage.SessionStamp;
 import dev.agnomemory.core.storage.SessionTurns;
 import dev.agnomemory.core.storage.StaleTurnException;
 import java.util.List;
@@ -130,6 +131,11 @@ final class FencedStorageView implements MemoryStorage {
     @Override
     public List<SessionKey> sessionKeys(SessionFilter filter) {
         return storage.sessionKeys(filter);
+    }
+
+    @Override
+    public List<SessionStamp> sessionStamps(String userId) {
+        return storage.sessionStamps(userId);
     }
 
     @Override

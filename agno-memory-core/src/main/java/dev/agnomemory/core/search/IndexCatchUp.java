@@ -8,6 +8,8 @@ import dev.agnomemory.core.Session;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.storage.MemoryStorage;
 import dev.agnomemory.core.storage.SessionFilter;
+import dev.agnomemory.core.storage.SessionStamp;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -27,7 +29,8 @@ import java.util.stream.Stream;
  *       by their content; system prompts, tool calls and tool results are not (a tool call without text has blank
  *       content).</li>
  *   <li><b>Current sessions cost one comparison.</b> A session is current when the index's {@link IndexedSession}
- *       has the stored session's version and creation time.</li>
+ *       has the stored session's version and creation time. A user's sessions are compared by their
+ *       {@link MemoryStorage#sessionStamps stamps}, which a storage may read without the sessions' details.</li>
  *   <li><b>A changed session is read from where the index stopped</b>: the runs after the record's
  *       {@link IndexedSession#through()} position ({@link MemoryStorage#lastRuns} when they are at most
  *       {@link #LAST_RUNS_LIMIT}, otherwise the paged {@link MemoryStorage#runs}). Its messages are added in batches
@@ -103,7 +106,7 @@ final class IndexCatchUp {
             List<Session> page = storage.sessions(SessionFilter.any().offset(offset).limit(SWEEP_PAGE));
             for (Session s : page) {
                 IndexedSession record = recorded.remove(s.key());
-                if (!isCurrent(s, record)) {
+                if (!isCurrent(s.version(), s.createdAt(), record)) {
                     changed.submit(() -> session(s.key()));
                 }
             }
@@ -130,8 +133,11 @@ final class IndexCatchUp {
             recorded.put(r.key().sessionId(), r);
         }
         Outcome outcome = Outcome.NOTHING;
-        for (Session s : storage.sessions(SessionFilter.byUser(userId))) {
-            outcome = outcome.plus(ifChanged(s, recorded.remove(s.sessionId())));
+        for (SessionStamp s : storage.sessionStamps(userId)) {
+            IndexedSession record = recorded.remove(s.key().sessionId());
+            if (!isCurrent(s.version(), s.createdAt(), record)) {
+                outcome = outcome.plus(session(s.key()));
+            }
         }
         for (IndexedSession r : recorded.values()) {
             outcome = outcome.plus(session(r.key()));
@@ -139,12 +145,8 @@ final class IndexCatchUp {
         return outcome;
     }
 
-    private Outcome ifChanged(Session listed, IndexedSession record) {
-        return isCurrent(listed, record) ? Outcome.NOTHING : session(listed.key());
-    }
-
-    private static boolean isCurrent(Session listed, IndexedSession record) {
-        return record != null && record.isCurrent(listed.version(), listed.createdAt());
+    private static boolean isCurrent(long version, Instant createdAt, IndexedSession record) {
+        return record != null && record.isCurrent(version, createdAt);
     }
 
     /**

@@ -147,6 +147,19 @@ public interface MemoryStorage extends AutoCloseable {
     }
 
     /**
+     * The stamp (key, version, creation time) of every session of a user, read without the sessions' summaries,
+     * state or data: the cheap check a derived index makes before each use (which of the user's sessions changed,
+     * which are gone). The default lists {@link #sessions(SessionFilter)}; a storage that can read the stamps alone
+     * overrides it.
+     *
+     * @param userId the user, not blank
+     * @return one stamp per session of the user, in no particular order; empty when the user has none
+     */
+    default List<SessionStamp> sessionStamps(String userId) {
+        return sessions(SessionFilter.byUser(userId)).stream().map(SessionStamp::of).toList();
+    }
+
+    /**
      * Deletes the session with all its runs, messages and summary. Implementations that keep files document
      * when the deleted content is gone from them.
      *

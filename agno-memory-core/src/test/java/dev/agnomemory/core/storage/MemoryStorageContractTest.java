@@ -283,6 +283,29 @@ public abstract class MemoryStorageContractTest {
     }
 
     @Test
+    void sessionStampsFollowEveryChangeOfTheUsersSessionsOnly() {
+        storage.getOrCreateSession(ALICE_1, "agent-a");
+        storage.getOrCreateSession(ALICE_2, null);
+        storage.getOrCreateSession(BOB_1, null);
+        addRun(ALICE_1, "r1", "q", "a");
+        reopen();
+        assertThat(storage.sessionStamps("alice")).containsExactlyInAnyOrderElementsOf(
+                storage.sessions(SessionFilter.byUser("alice")).stream().map(SessionStamp::of).toList());
+        assertThat(storage.sessionStamps("carol")).isEmpty();
+
+        long before = storage.sessionVersion(ALICE_2).orElseThrow();
+        addRun(ALICE_2, "r1", "q", "a");
+        storage.deleteSession(ALICE_1);
+        assertThat(storage.sessionStamps("alice")).singleElement().satisfies(s -> {
+            assertThat(s.key()).isEqualTo(ALICE_2);
+            assertThat(s.version()).isGreaterThan(before).isEqualTo(storage.sessionVersion(ALICE_2).orElseThrow());
+            assertThat(s.createdAt()).isEqualTo(storage.session(ALICE_2).orElseThrow().createdAt());
+        });
+        assertThatThrownBy(() -> storage.sessionStamps(" ")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("userId");
+    }
+
+    @Test
     void equalSessionIdsOfTwoUsersAreTwoSessions() {
         storage.getOrCreateSession(ALICE_1, null);
         storage.getOrCreateSession(BOB_1, null);

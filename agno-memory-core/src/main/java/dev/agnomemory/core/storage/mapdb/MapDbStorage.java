@@ -17,6 +17,7 @@ import dev.agnomemory.core.internal.Require;
 import dev.agnomemory.core.internal.TurnSettings;
 import dev.agnomemory.core.storage.MemoryStorage;
 import dev.agnomemory.core.storage.SessionFilter;
+import dev.agnomemory.core.storage.SessionStamp;
 import dev.agnomemory.core.storage.SessionTurns;
 import dev.agnomemory.core.storage.StorageException;
 import java.nio.file.Files;
@@ -217,6 +218,14 @@ public final class MapDbStorage implements MemoryStorage {
             out.sort(NEWEST_FIRST);
             return List.copyOf(out);
         });
+    }
+
+    /** Reads the sessions' heads only (the default would read each session's details too). */
+    @Override
+    public List<SessionStamp> sessionStamps(String userId) {
+        Require.notBlank(userId, "userId");
+        return engine.read(() -> view.heads(userId).stream()
+                .map(h -> new SessionStamp(h.key(), h.version(), h.createdAt())).toList());
     }
 
     @Override

@@ -56,7 +56,10 @@ import org.slf4j.LoggerFactory;
  *       that was missing or damaged starts empty (its own log line says so) and is filled again by that sweep.</li>
  *   <li><b>Sweeps</b> every {@link Builder#sweepInterval(Duration)} (default 5 minutes) compare every stored session
  *       with the index: they index what was written without {@link #sessionChanged} (by another process or
- *       instance) and remove the sessions and users that were deleted.</li>
+ *       instance) and remove the sessions and users that were deleted. A sweep catches up two changed sessions at
+ *       a time (on the scheduler's thread and on one daemon helper thread of the search's own), so one session's
+ *       messages are embedded while another's are written to the index; a session that fails does not stop the
+ *       others, and the sweep then reports the first failure.</li>
  *   <li><b>Deletes.</b> A deleted session leaves the index when a search of its user, {@link #sessionChanged},
  *       {@link #userChanged} or a sweep sees it gone; then, within {@link Builder#purgeDelay(Duration)} (default 1
  *       minute, as {@code MapDbStorage}'s), {@link ConversationIndex#purgeDeleted()} removes its text from the index

@@ -15,6 +15,9 @@ import java.util.Map;
  *       b = {@value #BM25_B}, over the message's own
  *       text), <b>context</b> (BM25 over the message together with the {@link MessageDocuments#CONTEXT_BEFORE}
  *       messages before it in its session) and <b>meaning</b> (the nearest embedding vectors).</li>
+ *   <li>An index whose nearest-vector search is approximate and costs more with depth (Lucene's HNSW) lists the
+ *       best {@link #APPROXIMATE_MEANING_DEPTH} by meaning instead; that ranking is scaled down to its lowest score,
+ *       as a short meaning ranking is.</li>
  *   <li>Each ranking's scores are scaled to [0, 1]: its best score becomes 1 and the score at depth
  *       {@link #DEPTH} becomes 0. A word ranking shorter than that is scaled down to 0 (the messages it does not
  *       list contain none of the words); a shorter meaning ranking holds all of the user's messages and is scaled
@@ -29,6 +32,12 @@ final class HybridRanking {
 
     /** How many messages each ranking lists. */
     static final int DEPTH = 100;
+    /**
+     * How many messages the meaning ranking lists in an index whose nearest-vector search is approximate (HNSW, whose
+     * cost grows with the depth: top 50 took about 7 ms instead of 10 among 100,000 messages). Measured on the LoCoMo
+     * dev split through the Lucene index: recall@10 0.786 at 50, 0.783 at 100 (docs/benchmarks.md).
+     */
+    static final int APPROXIMATE_MEANING_DEPTH = 50;
     static final double WORDS_WEIGHT = 0.5;
     static final double CONTEXT_WEIGHT = 1.0;
     static final double MEANING_WEIGHT = 1.0;

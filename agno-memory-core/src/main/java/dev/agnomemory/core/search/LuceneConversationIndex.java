@@ -57,8 +57,9 @@ import org.slf4j.LoggerFactory;
  * <p>Rules:
  * <ul>
  *   <li><b>What is searched.</b> Each message by its own words, by its words together with the two messages before
- *       it in its session, and by the meaning of its text (the {@link TextEmbedder}'s vector); the three rankings
- *       are fused as {@link HybridRanking} states. Words are analyzed as {@link ConversationAnalyzer} states
+ *       it in its session, and by the meaning of its text (the {@link TextEmbedder}'s vector, the nearest
+ *       {@value HybridRanking#APPROXIMATE_MEANING_DEPTH} by HNSW); the three rankings are fused as
+ *       {@link HybridRanking} states. Words are analyzed as {@link ConversationAnalyzer} states
  *       (English stop words and stemming). Scoring: BM25 with k1 = 1.2, b = 0.4 (messages vary in length less
  *       than documents do, so length matters less than Lucene's default b = 0.75).</li>
  *   <li><b>Isolation.</b> Every search runs with a filter on the user's exact id inside Lucene, for the words
@@ -78,6 +79,10 @@ import org.slf4j.LoggerFactory;
  *       needs, so their text is gone from the directory once no search still runs on the older state.</li>
  *   <li>Thread-safe: searches run in parallel with each other and with indexing, and see every change made before
  *       they started.</li>
+ *   <li><b>Threads.</b> A search embeds its query on a helper thread while its word rankings (and the caller's
+ *       catch-up, {@link #search(ConversationQuery, Runnable)}) run on the calling thread, and searches the vector
+ *       graphs of the index's segments in parallel. Helpers are daemon threads, at most one per core, ended after 30 idle seconds; when
+ *       none is free the calling thread does the work itself.</li>
  * </ul>
  *
  * <pre>{@code
@@ -122,7 +127,7 @@ public final class LuceneConversationIndex implements ConversationIndex {
     private final Object refreshLock = new Object();
     private volatile long refreshedWrites;
     private volatile boolean closed;
-    /** Embeds a query while its search reads the index, and searches segments in parallel. */
+    /** Embeds a query while its search reads the index, and searches the segments' vector graphs in parallel. */
     private final ThreadPoolExecutor helpers = HelperThreads.newPool("agno-memory-conversation-search",
             Math.max(2, Runtime.getRuntime().availableProcessors()));
 
@@ -153,7 +158,7 @@ public final class LuceneConversationIndex implements ConversationIndex {
             manager = new SearcherManager(opened, new SearcherFactory() {
                 @Override
                 public IndexSearcher newSearcher(IndexReader reader, IndexReader previous) {
-                    IndexSearcher searcher = new IndexSearcher(reader, helpers);
+                    IndexSearcher searcher = new IndexSearcher(reader);
                     searcher.setSimilarity(SIMILARITY);
                     return searcher;
                 }
@@ -412,8 +417,12 @@ public final class LuceneConversationIndex implements ConversationIndex {
                 List<HybridRanking.Scored> words = lexical(searcher, MessageDocuments.WORDS, terms, filter);
                 List<HybridRanking.Scored> context = lexical(searcher, MessageDocuments.CONTEXT, terms, filter);
                 float[] vector = await(embedding);
-                List<HybridRanking.Scored> meaning = scored(searcher.search(new KnnFloatVectorQuery(
-                        MessageDocuments.VECTOR, vector, HybridRanking.DEPTH, filter), HybridRanking.DEPTH));
+                int depth = HybridRanking.APPROXIMATE_MEANING_DEPTH;
+                // Each segment's graph on a helper: worth it for the vector search only; for small queries
+                // (neighbours) the hand-over would cost more than it saves.
+                IndexSearcher segmentsInParallel = new IndexSearcher(searcher.getIndexReader(), helpers);
+                List<HybridRanking.Scored> meaning = scored(segmentsInParallel.search(new KnnFloatVectorQuery(
+                        MessageDocuments.VECTOR, vector, depth, filter), depth));
                 List<HybridRanking.Scored> ranked = HybridRanking.fuse(words, context, meaning);
                 StoredFields stored = searcher.getIndexReader().storedFields();
                 List<ConversationHit> hits = new ArrayList<>(Math.min(query.limit(), ranked.size()));

@@ -40,10 +40,11 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Isolation.</b> A search reads only the messages of its {@link ConversationQuery#userId()}: the index
  *       filters by the user inside every ranking, and neighbours come from the hit's own session.</li>
  *   <li><b>A search sees the storage as it is when the search starts.</b> It first compares the user's stored
- *       sessions with the index's records ({@link IndexedSession}: one listing of the user's sessions, one read of
- *       the records; nothing else when the index is current), indexes what changed and removes what was deleted,
- *       then searches. So a search is never wrong, only slower when the background indexing is behind: by the
- *       embedding of the messages the index lacks. The index may embed the query meanwhile, on another thread
+ *       sessions with the index's records ({@link IndexedSession}: one listing of the user's
+ *       {@link MemoryStorage#sessionStamps session stamps}, one read of the records; nothing else when the index is
+ *       current), indexes what changed and removes what was deleted, then searches. So a search is never wrong,
+ *       only slower when the background indexing is behind: by the embedding of the messages the index lacks.
+ *       The index may embed the query meanwhile, on another thread
  *       ({@link ConversationIndex#search(ConversationQuery, Runnable)}).</li>
  *   <li><b>Appends are indexed in the background.</b> {@link #sessionChanged} and {@link #userChanged} only put
  *       the key into an in-memory set (a few map operations under one monitor, no I/O, never waiting for indexing)

@@ -278,10 +278,23 @@ public final class ConversationSearchBenchmark {
                     float[] qv = minilm.embedAll(List.of(q)).get(0);
                     long b = System.nanoTime();
                     queryVectors.put(q, qv);
-                    search.search(USER, q, LIMIT); // checks the user's sessions, embeds the query itself
-                    long c = System.nanoTime();
-                    index.search(USER, q, LIMIT); // embeds the query itself
-                    long d = System.nanoTime();
+                    long c;
+                    long d;
+                    // The first search of a query meets colder caches than the second: alternate which goes first,
+                    // so the difference of the two (the session check) does not include that.
+                    if (i % 2 == 0) {
+                        search.search(USER, q, LIMIT); // checks the user's sessions, embeds the query itself
+                        c = System.nanoTime();
+                        index.search(USER, q, LIMIT); // embeds the query itself
+                        d = System.nanoTime();
+                    } else {
+                        index.search(USER, q, LIMIT);
+                        long b2 = System.nanoTime();
+                        search.search(USER, q, LIMIT);
+                        d = System.nanoTime();
+                        c = b + (d - b2); // the service search's time, counted from b
+                        d = c + (b2 - b); // then the index search's
+                    }
                     embedder.useCachedQueries(queryVectors);
                     index.search(USER, q, LIMIT);
                     long e = System.nanoTime();

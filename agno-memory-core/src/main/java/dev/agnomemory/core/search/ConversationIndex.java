@@ -60,13 +60,14 @@ public interface ConversationIndex extends AutoCloseable {
     List<ConversationHit> search(ConversationQuery query);
 
     /**
-     * Runs {@code catchUp}, then searches as {@link #search(ConversationQuery)} does right after it: what
+     * Runs {@code catchUp} and answers as {@link #search(ConversationQuery)} would right after it: what
      * {@link ConversationSearch} does before each search (bringing the user's sessions in the index up to date).
-     * Meanwhile an index may do the part of the search that does not read its entries (embedding the query) on
-     * another thread; the default runs the two one after the other.
+     * An index may embed the query and read its entries meanwhile, running {@code catchUp} on another thread, as
+     * long as the hits reflect every write made before {@code catchUp} ended (it reads again when the index changed);
+     * the default runs the two one after the other on the calling thread.
      *
      * @param query the user, the text and the options
-     * @param catchUp runs on the calling thread before the index's entries are read; its exception is the search's
+     * @param catchUp runs once, on the calling thread or another; its exception is the search's
      * @return up to {@link ConversationQuery#limit()} hits, best first; empty when nothing matches
      */
     default List<ConversationHit> search(ConversationQuery query, Runnable catchUp) {

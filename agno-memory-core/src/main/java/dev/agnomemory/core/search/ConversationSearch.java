@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  *       {@link MemoryStorage#sessionStamps session stamps}, one read of the records; nothing else when the index is
  *       current), indexes what changed and removes what was deleted, then searches. So a search is never wrong,
  *       only slower when the background indexing is behind: by the embedding of the messages the index lacks.
- *       The index may embed the query meanwhile, on another thread
+ *       The index may embed the query and search meanwhile, reading again when the check changed it
  *       ({@link ConversationIndex#search(ConversationQuery, Runnable)}).</li>
  *   <li><b>Appends are indexed in the background.</b> {@link #sessionChanged} and {@link #userChanged} only put
  *       the key into an in-memory set (a few map operations under one monitor, no I/O, never waiting for indexing)

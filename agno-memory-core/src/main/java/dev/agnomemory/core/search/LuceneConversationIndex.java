@@ -79,9 +79,9 @@ import org.slf4j.LoggerFactory;
  *       needs, so their text is gone from the directory once no search still runs on the older state.</li>
  *   <li>Thread-safe: searches run in parallel with each other and with indexing, and see every change made before
  *       they started.</li>
- *   <li><b>Threads.</b> A search embeds its query on a helper thread while its word rankings (and the caller's
- *       catch-up, {@link #search(ConversationQuery, Runnable)}) run on the calling thread, and searches the vector
- *       graphs of the index's segments in parallel. Helpers are daemon threads, at most one per core, ended after 30 idle seconds; when
+ *   <li><b>Threads.</b> A search embeds its query and runs the caller's catch-up
+ *       ({@link #search(ConversationQuery, Runnable)}) on helper threads while it reads the index, reads again when
+ *       the index was written meanwhile, and searches the vector graphs of the index's segments in parallel. Helpers are daemon threads, at most one per core, ended after 30 idle seconds; when
  *       none is free the calling thread does the work itself.</li>
  * </ul>
  *
@@ -397,8 +397,10 @@ public final class LuceneConversationIndex implements ConversationIndex {
     }
 
     /**
-     * {@inheritDoc} This index embeds the query on a thread of its own (when one is free) while {@code catchUp} and
-     * the two word rankings run on the calling thread.
+     * {@inheritDoc} This index embeds the query and runs {@code catchUp} on threads of its own (each on the calling
+     * thread when no helper is free) while it searches. When the index was written after the state it searched was
+     * taken (by {@code catchUp} or anyone else), it searches again once {@code catchUp} is done; an index that is
+     * current, the usual case, is searched once.
      */
     @Override
     public List<ConversationHit> search(ConversationQuery query, Runnable catchUp) {
@@ -407,9 +409,20 @@ public final class LuceneConversationIndex implements ConversationIndex {
         MessageDocuments.checkId(query.userId(), "userId");
         ensureOpen();
         Future<float[]> embedding = helpers.submit(() -> embeddings.embed(query.text()));
-        catchUp.run();
+        Future<?> caughtUp = helpers.submit(catchUp);
         Query filter = MessageDocuments.userFilter(query.userId(), query.excludedSessionId());
         Map<String, Integer> terms = analyzer.queryTerms(MessageDocuments.WORDS, query.text());
+        long seen = writes.get(); // the searcher below sees at least this state
+        List<ConversationHit> hits = searchOnce(query, filter, terms, embedding);
+        await(caughtUp);
+        if (writes.get() != seen) {
+            hits = searchOnce(query, filter, terms, embedding);
+        }
+        return hits;
+    }
+
+    private List<ConversationHit> searchOnce(ConversationQuery query, Query filter, Map<String, Integer> terms,
+            Future<float[]> embedding) {
         try {
             refreshIfNeeded();
             IndexSearcher searcher = searchers.acquire();
@@ -443,15 +456,15 @@ public final class LuceneConversationIndex implements ConversationIndex {
         }
     }
 
-    /** The query's vector; an embedder's exception is rethrown as it was thrown. */
-    private static float[] await(Future<float[]> embedding) {
+    /** The task's result; its exception is rethrown as it was thrown. */
+    private static <T> T await(Future<T> task) {
         boolean interrupted = false;
         try {
             while (true) {
                 try {
-                    return embedding.get();
+                    return task.get();
                 } catch (InterruptedException e) {
-                    interrupted = true; // the embedding takes milliseconds: finish the search, keep the flag
+                    interrupted = true; // the task takes milliseconds: finish the search, keep the flag
                 } catch (ExecutionException e) {
                     Throwable cause = e.getCause();
                     if (cause instanceof RuntimeException r) {

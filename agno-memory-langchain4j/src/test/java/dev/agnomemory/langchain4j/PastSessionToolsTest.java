@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agnomemory.core.SessionKey;
 import dev.agnomemory.core.storage.mapdb.MapDbStorage;
+import dev.agnomemory.core.testing.TickingClock;
 import dev.agnomemory.langchain4j.testing.ScriptedOpenAi;
 import dev.agnomemory.langchain4j.testing.ScriptedOpenAiServer;
 import dev.agnomemory.langchain4j.testing.TempStorage;
@@ -15,10 +16,8 @@ import dev.agnomemory.langchain4j.testing.ToolRound;
 import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.MemoryId;
 import dev.langchain4j.service.UserMessage;
-import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -41,26 +40,6 @@ class PastSessionToolsTest {
         String chat(@MemoryId Object session, @UserMessage String message);
     }
 
-    /** Every reading moves one second on, so "most recently active" never ties. */
-    static final class SteppingClock extends Clock {
-        private final AtomicLong seconds = new AtomicLong(1_700_000_000L);
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochSecond(seconds.incrementAndGet());
-        }
-    }
-
     @RegisterExtension
     final TempStorage store = new TempStorage();
     @RegisterExtension
@@ -75,7 +54,8 @@ class PastSessionToolsTest {
     @BeforeEach
     void start() {
         server = openAi.server();
-        storage = MapDbStorage.builder().file(store.dir().resolve("past.db")).clock(new SteppingClock()).build();
+        storage = MapDbStorage.builder().file(store.dir().resolve("past.db")).clock(
+                new TickingClock(Instant.ofEpochSecond(1_700_000_000L), Duration.ofSeconds(1))).build();
     }
 
     @AfterEach

@@ -7,7 +7,6 @@ import dev.agnomemory.core.storage.mapdb.MapDbStorage;
 import dev.agnomemory.core.storage.postgres.PostgresStorage;
 import dev.agnomemory.core.testing.PostgresServer;
 import dev.agnomemory.examples.inspector.InspectorTest.Result;
-import dev.agnomemory.examples.inspector.InspectorTest.SteppingClock;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -64,14 +63,14 @@ class InspectorOnPostgresTest {
             InspectorTest.fill(storage);
         }
         file = dir.resolve("agent.db");
-        try (MapDbStorage storage = MapDbStorage.builder().file(file).clock(new SteppingClock()).build()) {
+        try (MapDbStorage storage = MapDbStorage.builder().file(file).clock(InspectorTest.steppingClock()).build()) {
             InspectorTest.fill(storage);
         }
     }
 
     private PostgresStorage postgres() {
-        return PostgresStorage.builder().dataSource(database.dataSource()).schema(schema).clock(new SteppingClock())
-                .build();
+        return PostgresStorage.builder().dataSource(database.dataSource()).schema(schema)
+                .clock(InspectorTest.steppingClock()).build();
     }
 
     @Test

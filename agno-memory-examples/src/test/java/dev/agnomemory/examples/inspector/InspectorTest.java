@@ -18,20 +18,18 @@ import dev.agnomemory.core.UserMemory;
 import dev.agnomemory.core.storage.MemoryStorage;
 import dev.agnomemory.core.storage.SessionFilter;
 import dev.agnomemory.core.storage.mapdb.MapDbStorage;
+import dev.agnomemory.core.testing.TickingClock;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,10 +62,15 @@ class InspectorTest {
     private Path store;
     private List<Session> storedSessions;
 
+    /** Whole seconds, one step per reading from 2025-06-01T10:00:00Z, so times are distinct and print exactly. */
+    static TickingClock steppingClock() {
+        return new TickingClock(Instant.parse("2025-06-01T09:59:59Z"), Duration.ofSeconds(1));
+    }
+
     @BeforeEach
     void createStore() {
         store = dir.resolve("agent.db");
-        try (MapDbStorage storage = MapDbStorage.builder().file(store).clock(new SteppingClock()).build()) {
+        try (MapDbStorage storage = MapDbStorage.builder().file(store).clock(steppingClock()).build()) {
             storedSessions = fill(storage);
         }
     }
@@ -725,23 +728,4 @@ class InspectorTest {
         return List.of(line.trim().split("\\s+"));
     }
 
-    /** Whole seconds, one step per reading, so times are distinct and print exactly. */
-    static final class SteppingClock extends Clock {
-        private final AtomicLong seconds = new AtomicLong(Instant.parse("2025-06-01T10:00:00Z").getEpochSecond());
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochSecond(seconds.getAndIncrement());
-        }
-    }
 }

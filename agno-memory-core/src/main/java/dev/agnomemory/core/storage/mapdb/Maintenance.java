@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li><b>Checkpoint</b> when the changes held in memory reach {@code checkpointEvery} journal records, on
  *       {@link MapDbStorage#checkpoint()}, and at close: the changes are written into the index in small batches
- *       and committed; writers are not held up (readers of the index wait during MapDB's commit).</li>
+ *       and committed; writers are not held up (their single-key lookups go on while the batches are applied,
+ *       and wait only for MapDB's commit; reads of several keys wait for each batch).</li>
  *   <li><b>Purge</b> (compaction) within {@code purgeDelay} of a write that removes content (deletes within the
  *       delay share one), when records that replaced older values make up at least half of what was written since
  *       the last compaction (and at least {@value #SUPERSEDED_MIN} bytes), on {@link MapDbStorage#compact()}, at close
@@ -178,11 +179,12 @@ final class Maintenance {
             try {
                 for (int from = 0; from < changes.size(); from += BATCH) {
                     int start = from;
-                    view.writingIndex(() -> {
+                    view.applyingToIndex(() -> {
                         Index index = view.index();
                         for (int i = start; i < Math.min(changes.size(), start + BATCH); i++) {
                             changes.get(i).accept(index);
                         }
+                        stages.accept("checkpoint: batch applied, lock held");
                         return null;
                     });
                 }

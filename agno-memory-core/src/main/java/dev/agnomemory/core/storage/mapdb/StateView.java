@@ -26,10 +26,15 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>A lookup asks the active layer, then the frozen one, then the caches, then the index; the first that knows
  *       the key answers (a layer may know that the key was deleted).</li>
- *   <li>Two fair read/write locks, never held together by a reader: one for the layers (held for microseconds), one
- *       for the index and the journal records it points to (MapDB's newest-first reads race with its writers, and
- *       its commit starves under reads). Writers change only the active layer, so a checkpoint committing the index
- *       does not hold them up.</li>
+ *   <li>Three fair read/write locks, never more than one held by a reader: one for the layers (held for
+ *       microseconds); one for the index and the journal records it points to, which a checkpoint holds exclusively
+ *       while it applies a batch of changes (MapDB's newest-first reads race with its writers; a read that combines
+ *       several maps must not see half a change); and one for single-key lookups ({@link #sid}, {@link #head},
+ *       {@link #details}, {@link #run}, {@link #runSequence}, {@link #memory}), which go on while a checkpoint
+ *       applies its changes: each is one B-tree get, which MapDB runs safely beside one writer, and the checkpoint
+ *       only changes keys that the frozen layer answers first. Commits, index swaps and the drop of the frozen layer
+ *       take both index locks exclusively (MapDB's commit starves under reads). Writers change only the active layer,
+ *       and their planning uses single-key lookups only, so a checkpoint holds them up only for its commit.</li>
  *   <li>Layers are read before the index. The index only ever moves forward (a checkpoint applies a layer that
  *       readers see until the index has it), so a read may combine a value from a layer with a newer one from the
  *       index, never an older one; listings keep the higher version of a session found in both.</li>
@@ -41,6 +46,8 @@ final class StateView {
 
     private final ReentrantReadWriteLock layerLock = new ReentrantReadWriteLock(true);
     private final ReentrantReadWriteLock indexLock = new ReentrantReadWriteLock(true);
+    /** Single-key lookups; taken exclusively, after {@link #indexLock}, by everything but applying changes. */
+    private final ReentrantReadWriteLock lookupLock = new ReentrantReadWriteLock(true);
     private Overlay active;
     private Overlay frozen;
     private Index index;
@@ -106,8 +113,36 @@ final class StateView {
         }
     }
 
-    /** Runs {@code change} under the index write lock: readers wait, writers do not. */
+    /** Runs {@code lookup}, one get of one key, against the current index; null when there is no index. */
+    private <T> T lookUp(Function<Index, T> lookup) {
+        Lock l = lookupLock.readLock();
+        l.lock();
+        try {
+            return index == null ? null : lookup.apply(index);
+        } finally {
+            l.unlock();
+        }
+    }
+
+    /** Runs {@code change} with both index locks held exclusively: readers wait, writers do not. */
     <T> T writingIndex(Supplier<T> change) {
+        Lock il = indexLock.writeLock();
+        Lock kl = lookupLock.writeLock();
+        il.lock();
+        kl.lock();
+        try {
+            return change.get();
+        } finally {
+            kl.unlock();
+            il.unlock();
+        }
+    }
+
+    /**
+     * Runs {@code change}, which applies a frozen layer's changes to the index, under the index write lock only:
+     * single-key lookups go on meanwhile (see the class comment), reads of several keys wait.
+     */
+    <T> T applyingToIndex(Supplier<T> change) {
         Lock l = indexLock.writeLock();
         l.lock();
         try {
@@ -136,6 +171,9 @@ final class StateView {
     // ---- lookups ----
 
     Long sid(SessionKey key) {
+        // the epoch before the layers: a write installed later invalidates the value read below; one installed
+        // earlier is in the layers
+        long epoch = sidCache.epoch();
         Object r = inLayers(o -> o.findSid(key));
         if (r != null) {
             return value(r);
@@ -144,8 +182,7 @@ final class StateView {
         if (cached != null) {
             return cached;
         }
-        long epoch = sidCache.epoch();
-        Long sid = underIndex(i -> i.sid(key));
+        Long sid = lookUp(i -> i.sid(key));
         if (sid != null) {
             sidCache.putIfUnchanged(key, sid, epoch);
         }
@@ -153,6 +190,7 @@ final class StateView {
     }
 
     SessionHead head(long sid) {
+        long epoch = headCache.epoch(); // before the layers, as in sid(key)
         Object r = inLayers(o -> o.findHead(sid));
         if (r != null) {
             return value(r);
@@ -161,8 +199,7 @@ final class StateView {
         if (cached != null) {
             return cached;
         }
-        long epoch = headCache.epoch();
-        SessionHead h = underIndex(i -> i.head(sid));
+        SessionHead h = lookUp(i -> i.head(sid));
         if (h != null) {
             headCache.putIfUnchanged(sid, h, epoch);
         }
@@ -180,7 +217,7 @@ final class StateView {
             SessionDetails d = value(r);
             return d == null ? SessionDetails.EMPTY : d;
         }
-        SessionDetails d = underIndex(i -> i.details(sid));
+        SessionDetails d = lookUp(i -> i.details(sid));
         return d == null ? SessionDetails.EMPTY : d;
     }
 
@@ -189,7 +226,7 @@ final class StateView {
         if (r != null) {
             return value(r);
         }
-        return underIndex(i -> i.run(sid, sequence));
+        return lookUp(i -> i.run(sid, sequence));
     }
 
     Long runSequence(long sid, String runId) {
@@ -197,7 +234,7 @@ final class StateView {
         if (r != null) {
             return value(r);
         }
-        return underIndex(i -> i.runSequence(sid, runId));
+        return lookUp(i -> i.runSequence(sid, runId));
     }
 
     UserMemory memory(String userId, String memoryId) {
@@ -205,7 +242,7 @@ final class StateView {
         if (r != null) {
             return value(r);
         }
-        return underIndex(i -> i.memory(userId, memoryId));
+        return lookUp(i -> i.memory(userId, memoryId));
     }
 
     /** The user's layers, oldest first, and whether the index below them still counts. */
@@ -384,6 +421,7 @@ final class StateView {
     List<Run> runs(SessionKey key, long sid, long from, long to) {
         record Snapshot(boolean deleted, TreeMap<Long, RunEntry> runs) {
         }
+        long epoch = runCache.epoch(); // before the layers, as in sid(key)
         Snapshot snapshot = underLayers(() -> {
             TreeMap<Long, RunEntry> runs = new TreeMap<>();
             boolean deleted = false;
@@ -411,7 +449,6 @@ final class StateView {
                 missingTo = Math.max(missingTo, seq + 1);
             }
         }
-        long epoch = runCache.epoch();
         long mf = missingFrom;
         long mt = missingTo;
         boolean needIndex = mf < mt;
@@ -542,18 +579,18 @@ final class StateView {
 
     /** The frozen layer is in the index now: drop it. Takes both locks, so no reader sees neither. */
     void frozenApplied(long nextSid, long nextVersion) {
-        Lock il = indexLock.writeLock();
-        Lock ll = layerLock.writeLock();
-        il.lock();
-        ll.lock();
-        try {
-            frozen = null;
-            indexNextSid = Math.max(indexNextSid, nextSid);
-            indexNextVersion = Math.max(indexNextVersion, nextVersion);
-        } finally {
-            ll.unlock();
-            il.unlock();
-        }
+        writingIndex(() -> {
+            Lock ll = layerLock.writeLock();
+            ll.lock();
+            try {
+                frozen = null;
+                indexNextSid = Math.max(indexNextSid, nextSid);
+                indexNextVersion = Math.max(indexNextVersion, nextVersion);
+            } finally {
+                ll.unlock();
+            }
+            return null;
+        });
     }
 
     /**
@@ -640,17 +677,16 @@ final class StateView {
 
     /** Gives the layers and the index up (the store is closing): waits for readers, returns the index. */
     Index detach() {
-        Lock il = indexLock.writeLock();
-        Lock ll = layerLock.writeLock();
-        il.lock();
-        ll.lock();
-        try {
-            Index old = index;
-            index = null;
-            return old;
-        } finally {
-            ll.unlock();
-            il.unlock();
-        }
+        return writingIndex(() -> {
+            Lock ll = layerLock.writeLock();
+            ll.lock();
+            try {
+                Index old = index;
+                index = null;
+                return old;
+            } finally {
+                ll.unlock();
+            }
+        });
     }
 }

@@ -7,10 +7,8 @@ import java.io.RandomAccessFile;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -38,8 +36,9 @@ import org.slf4j.LoggerFactory;
  *       a compaction asks for a cut; the next one is created, locked, and then the old one is sealed (cut to its
  *       data).</li>
  *   <li>After every flush the segment's path must still name the file being written, and that file must not be
- *       shorter than what was written: a journal deleted, replaced or truncated under a running store fails the
- *       writes instead of acknowledging them.</li>
+ *       shorter than what was allocated: a journal deleted, replaced or truncated under a running store fails the
+ *       writes instead of acknowledging them ({@link SegmentGuard}, which does so without a {@code stat} of the
+ *       segment per write).</li>
  *   <li>Any failure fails every write not yet acknowledged and every later one; the store must be reopened.</li>
  *   <li>The active segment is locked (the store's lock file aside), so a second process cannot write the store
  *       even if the lock file is deleted.</li>
@@ -86,7 +85,7 @@ final class LogWriter {
     private Path segmentPath;
     private RandomAccessFile file;
     private FileLock segmentLock;
-    private Object fileKey;
+    private SegmentGuard guard;
     private long end;
     private long allocated;
     private int lastCrc;
@@ -170,7 +169,7 @@ final class LogWriter {
             throw e;
         }
         try {
-            this.fileKey = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            this.guard = new SegmentGuard(path);
         } catch (IOException e) {
             closeQuietly(ch);
             throw IoFailures.storage("Cannot inspect journal segment", path, e);
@@ -328,14 +327,9 @@ final class LogWriter {
         if (batch.get(0).rollFirst() || (end + total > maxSegmentBytes && end > SegmentHeader.SIZE)) {
             roll(batch.get(0).frame().firstLsn());
         }
-        long size = file.length();
-        if (size < end) {
-            throw new StorageException("The journal segment " + segmentPath + " was truncated to " + size
-                    + " bytes while the store was open (" + end + " were written); the write was not "
-                    + "acknowledged, and the store accepts no more writes.");
-        }
-        if (end + total > allocated) {
-            extend(end + total);
+        if (end + total >= allocated) {
+            // more than what is written stays allocated: the guard's truncation check reads the last allocated byte
+            extend(end + total + 1);
         }
         if (buffer.length < total) {
             buffer = new byte[Math.max(total, buffer.length * 2)];
@@ -351,7 +345,7 @@ final class LogWriter {
         // O_DSYNC: durable when the write returns
         file.seek(end);
         file.write(buffer, 0, total);
-        verifyStillOurs(end + total);
+        guard.check(file, allocated, end + total);
         end += total;
         lastCrc = crc;
         synchronized (monitor) {
@@ -370,36 +364,12 @@ final class LogWriter {
         return Math.max(MIN_CHUNK, Math.min(MAX_CHUNK, end / 4));
     }
 
-    /** Zero-fills the segment up to at least {@code needed}. */
+    /** Zero-fills the segment up to at least {@code needed}, after checking it was not cut meanwhile. */
     private void extend(long needed) throws IOException {
+        guard.checkNotTruncated(file, allocated, end);
         long target = Math.max(needed, allocated + chunk());
         Segment.zeroFill(file, allocated, target);
         allocated = target;
-    }
-
-    /**
-     * Fails the write unless the segment's path still names the file being written and the file holds everything
-     * written to it: someone who deletes, replaces or truncates the journal must not get acknowledgements.
-     */
-    private void verifyStillOurs(long written) throws IOException {
-        Object key;
-        try {
-            key = Files.readAttributes(segmentPath, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-        } catch (NoSuchFileException e) {
-            throw new StorageException("The journal segment " + segmentPath + " was deleted while the store was "
-                    + "open; the write was not acknowledged, and the store accepts no more writes. Do not delete a "
-                    + "store's files while it is open.", e);
-        }
-        if (fileKey != null && !fileKey.equals(key)) {
-            throw new StorageException("The journal segment " + segmentPath + " was replaced by another file while "
-                    + "the store was open; the write was not acknowledged, and the store accepts no more writes.");
-        }
-        long size = file.length();
-        if (size < written) {
-            throw new StorageException("The journal segment " + segmentPath + " was truncated to " + size
-                    + " bytes while the store was open (" + written + " were written); the write was not "
-                    + "acknowledged, and the store accepts no more writes.");
-        }
     }
 
     /** Starts segment {@code segmentNumber + 1}, whose first record is {@code firstLsn}, and seals this one. */

@@ -83,4 +83,22 @@ class StoreLockTest {
                     .isInstanceOf(StorageException.class).hasMessageContaining("failed earlier");
         }
     }
+
+    /** The write that finds the segment cut is one that needs more space: the zeros it adds must not hide the cut. */
+    @Test
+    void aJournalTruncatedUnderARunningStoreIsNoticedWhenTheNextWriteGrowsTheSegment() throws Exception {
+        try (MapDbStorage s = MapDbStorage.open(file())) {
+            s.getOrCreateSession(KEY, null);
+            StoreFixtures.writeRun(s, KEY, 0);
+            Path segment = StoreFixtures.lastSegment(file());
+            long allocated = Files.size(segment);
+            try (RandomAccessFile raf = new RandomAccessFile(segment.toFile(), "rw")) {
+                raf.setLength(200);
+            }
+            String large = "x".repeat((int) allocated + 1000);
+            assertThatThrownBy(() -> s.appendMessage(KEY, "r1", Message.user(large)))
+                    .isInstanceOf(StorageException.class).hasMessageContaining(segment.toString())
+                    .hasMessageContaining("truncated");
+        }
+    }
 }

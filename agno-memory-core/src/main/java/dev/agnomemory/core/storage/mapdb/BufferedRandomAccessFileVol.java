@@ -39,7 +39,8 @@ import org.mapdb.volume.VolumeFactory;
  * <p>Everything else mirrors {@code RandomAccessFileVol} (MapDB 3.1.0): the file lock ({@code fileLockWait}), read-only
  * mode, {@code initSize}, big-endian values, an {@code EOFException} (wrapped in {@link DBException.VolumeIOError})
  * for a read past the end of the file, {@code sync} as {@code fsync} of the file descriptor, and {@code synchronized}
- * methods (one file pointer and one cache per volume).
+ * methods (one file pointer and one cache per volume). Not MapDB's debugging aid that prints a stack trace to
+ * standard error on a write at {@code CC.VOLUME_PRINT_STACK_AT_OFFSET} (a library does not print).
  */
 final class BufferedRandomAccessFileVol extends Volume {
 
@@ -296,13 +297,6 @@ final class BufferedRandomAccessFileVol extends Volume {
         }
     }
 
-    private static void printStackAt(long offset, long size) {
-        if (CC.VOLUME_PRINT_STACK_AT_OFFSET != 0 && CC.VOLUME_PRINT_STACK_AT_OFFSET >= offset
-                && CC.VOLUME_PRINT_STACK_AT_OFFSET <= offset + size) {
-            new IOException("VOL STACK:").printStackTrace();
-        }
-    }
-
     /** Writes the first {@code size} bytes of {@link #buf} at {@code offset}. */
     private void writeValue(long offset, int size) throws IOException {
         changing();
@@ -420,7 +414,6 @@ final class BufferedRandomAccessFileVol extends Volume {
 
     @Override
     public synchronized void putLong(long offset, long value) {
-        printStackAt(offset, 8);
         try {
             buf[0] = (byte) (value >>> 56);
             buf[1] = (byte) (value >>> 48);
@@ -438,7 +431,6 @@ final class BufferedRandomAccessFileVol extends Volume {
 
     @Override
     public synchronized void putInt(long offset, int value) {
-        printStackAt(offset, 4);
         try {
             buf[0] = (byte) (value >>> 24);
             buf[1] = (byte) (value >>> 16);
@@ -452,9 +444,6 @@ final class BufferedRandomAccessFileVol extends Volume {
 
     @Override
     public synchronized void putByte(long offset, byte value) {
-        if (CC.VOLUME_PRINT_STACK_AT_OFFSET != 0 && CC.VOLUME_PRINT_STACK_AT_OFFSET == offset) {
-            new IOException("VOL STACK:").printStackTrace();
-        }
         try {
             buf[0] = value;
             writeValue(offset, 1);
@@ -465,7 +454,6 @@ final class BufferedRandomAccessFileVol extends Volume {
 
     @Override
     public synchronized void putData(long offset, byte[] src, int srcPos, int srcSize) {
-        printStackAt(offset, srcSize);
         try {
             changing();
             written(offset, offset + srcSize);

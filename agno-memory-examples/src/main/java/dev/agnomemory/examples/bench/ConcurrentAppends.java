@@ -9,7 +9,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-/** {@code threads} threads appending runs at once, each to its own session of one shared store. */
+/**
+ * {@code threads} threads appending runs at once, each to its own session of one shared store, and one thread
+ * appending to the same store, for the reference.
+ */
 final class ConcurrentAppends implements AutoCloseable {
 
     private final AgnoStore store;
@@ -60,6 +63,23 @@ final class ConcurrentAppends implements AutoCloseable {
             } catch (ExecutionException e) {
                 throw new IllegalStateException("A writer thread failed", e.getCause());
             }
+        }
+        return System.nanoTime() - t0;
+    }
+
+    /**
+     * One thread appends {@code runs} runs to the first session of the same store: the single-thread reference for
+     * {@link #round}, on the same store, files and session shape. Returns the wall time in nanoseconds.
+     */
+    long singleThread(int runs, TextPool texts) {
+        Message[][] prepared = new Message[runs][];
+        for (int r = 0; r < runs; r++) {
+            prepared[r] = AgnoStore.runMessages(texts, textCursor);
+            textCursor += 4;
+        }
+        long t0 = System.nanoTime();
+        for (Message[] run : prepared) {
+            store.appendRunTo(0, run);
         }
         return System.nanoTime() - t0;
     }

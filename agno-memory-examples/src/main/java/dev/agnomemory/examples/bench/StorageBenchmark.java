@@ -80,13 +80,13 @@ public final class StorageBenchmark {
     private final Samples fsyncPerSec = new Samples();
     private final Samples fdatasyncPerSec = new Samples();
     private final Samples concurrentPerSec = new Samples();
+    private final Samples concurrentSinglePerSec = new Samples();
     private final Samples ratioRowAgnoMessage = new Samples();
     private final Samples ratioRowAgnoRun = new Samples();
     private final Samples ratioAgnoFdatasync = new Samples();
     private final Samples ratioAgnoFsync = new Samples();
     private final Samples ratioConcurrentSingle = new Samples();
     /** Runs appended to each agno-memory store outside {@link #agnoAppend} (the single-thread reference slots). */
-    private final Map<Integer, Integer> agnoSlotRuns = new LinkedHashMap<>();
     private double journalBytesPerWrite;
     // open, rebuild, disk, purge
     private OpenAndDisk openAndDisk;
@@ -323,24 +323,28 @@ public final class StorageBenchmark {
         double fsyncRate = plainWrites / (fsyncNanos / 1e9);
         double fdatasyncRate = plainWrites / (fdatasyncNanos / 1e9);
 
-        long wall = concurrent.round(cfg.threadRunsPerRound, texts);
+        // the reference is one thread on the same store, in a slot of its own beside the concurrent one (which goes
+        // first alternates), so both see the same store, files and background work
+        int singleRuns = cfg.threadRunsPerRound * 2;
+        long wall;
+        long singleNanos;
+        if (round % 2 == 0) {
+            wall = concurrent.round(cfg.threadRunsPerRound, texts);
+            singleNanos = concurrent.singleThread(singleRuns, texts);
+        } else {
+            singleNanos = concurrent.singleThread(singleRuns, texts);
+            wall = concurrent.round(cfg.threadRunsPerRound, texts);
+        }
         double concurrentRate = (double) concurrent.threads() * cfg.threadRunsPerRound * AGNO_WRITES_PER_RUN
                 / (wall / 1e9);
-        // a short single-thread slot right after, so the concurrent ratio has a close-in-time reference too
-        long singleNanos = 0;
-        int singleRuns = Math.max(2, cfg.threadRunsPerRound / 2);
-        for (int i = 0; i < singleRuns; i++) {
-            int n = cfg.sizes.get(i % k);
-            singleNanos += agno.get(n).appendRun(texts).totalNanos();
-            agnoSlotRuns.merge(n, 1, Integer::sum);
-        }
-        double singleRate = (runs + singleRuns) * AGNO_WRITES_PER_RUN / ((agnoNanos + singleNanos) / 1e9);
+        double singleRate = singleRuns * AGNO_WRITES_PER_RUN / (singleNanos / 1e9);
 
         agnoWritesPerSec.add(agnoRate);
         rowWritesPerSec.add(rowRate);
         fsyncPerSec.add(fsyncRate);
         fdatasyncPerSec.add(fdatasyncRate);
         concurrentPerSec.add(concurrentRate);
+        concurrentSinglePerSec.add(singleRate);
         ratioRowAgnoMessage.add(rowMsg.median() / agnoMsg.median());
         ratioRowAgnoRun.add(rowRun.median() / agnoRun.median());
         ratioAgnoFdatasync.add(fdatasyncRate / agnoRate);
@@ -355,15 +359,16 @@ public final class StorageBenchmark {
             }
         }
         progress("round %d/%d in %.1f s: agno %.0f writes/s, SQLite rows %.0f/s, plain fsync %.0f/s, fdatasync "
-                + "%.0f/s, %d threads %.0f writes/s", round + 1, cfg.rounds, secondsSince(t0), agnoRate, rowRate,
-                fsyncRate, fdatasyncRate, concurrent.threads(), concurrentRate);
+                + "%.0f/s, %d threads %.0f writes/s (1 thread on that store %.0f/s)", round + 1, cfg.rounds,
+                secondsSince(t0), agnoRate, rowRate, fsyncRate, fdatasyncRate, concurrent.threads(), concurrentRate,
+                singleRate);
     }
 
     /** Reopens the largest store and checks that every acknowledged run is there. */
     private void verify(Map<Integer, AgnoStore> agno) {
         int n = largest();
         AgnoStore s = agno.get(n);
-        int appended = at(agnoAppend, n).size() + cfg.warmRuns + agnoSlotRuns.getOrDefault(n, 0);
+        int appended = at(agnoAppend, n).size() + cfg.warmRuns;
         s.reopen();
         long expectedRuns = n + Math.min(appended, n);
         Session session = s.storage().session(s.readSession()).orElseThrow();
@@ -453,6 +458,8 @@ public final class StorageBenchmark {
         tput.add(List.of("plain loop: RandomAccessFile write + fsync /s", rate(fsyncPerSec), spread(fsyncPerSec)));
         tput.add(List.of(String.format(Locale.ROOT, "agno-memory durable writes/s, %d threads x %d sessions",
                 cfg.threads, cfg.threads), rate(concurrentPerSec), spread(concurrentPerSec)));
+        tput.add(List.of("agno-memory durable writes/s, 1 thread on that store", rate(concurrentSinglePerSec),
+                spread(concurrentSinglePerSec)));
         out.append(table(List.of("Durable throughput (median of rounds)", "per second", "min .. max of rounds"),
                 tput));
         out.append('\n');
@@ -695,7 +702,7 @@ public final class StorageBenchmark {
             this.runsPerRound = quick ? 10 : 20;
             this.warmRuns = 10;
             this.plainPerSlot = 5;
-            this.threadRunsPerRound = quick ? 5 : 20;
+            this.threadRunsPerRound = quick ? 10 : 60;
             this.readsPerRound = quick ? 300 : 1000;
             this.readWarm = quick ? 1000 : 2000;
             this.openRounds = quick ? 3 : 10;

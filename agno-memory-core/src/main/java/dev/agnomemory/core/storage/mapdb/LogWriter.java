@@ -348,11 +348,15 @@ final class LogWriter {
         guard.check(file, allocated, end + total);
         end += total;
         lastCrc = crc;
+        boolean extending = allocated - end < chunk() / 4 && end < maxSegmentBytes;
         synchronized (monitor) {
             durableLsn = batch.get(batch.size() - 1).frame().lastLsn();
-            monitor.notifyAll();
+            if (extending) {
+                // the group's writers need not wait for the zeros; otherwise lead() wakes everyone once, after this
+                monitor.notifyAll();
+            }
         }
-        if (allocated - end < chunk() / 4 && end < maxSegmentBytes) {
+        if (extending) {
             extend(end + chunk());
         }
         if (buffer.length > (4 << 20)) {

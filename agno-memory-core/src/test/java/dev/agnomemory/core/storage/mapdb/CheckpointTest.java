@@ -69,4 +69,76 @@ class CheckpointTest {
             assertThat(s.lastRuns(key, 400)).hasSize(301);
         }
     }
+
+    /**
+     * Writers starting runs (each looking its run id up in the index) and readers of single keys and of runs go on
+     * through many checkpoints, whose puts now run beside those lookups: nobody ever finds the index damaged (which
+     * would rebuild it), and every run is there, also after reopening.
+     */
+    @Test
+    void lookupsBesideManyCheckpointsNeverFindTheIndexDamaged() throws Exception {
+        int writers = 4;
+        int runs = 250;
+        Path file = dir.resolve("busy.db");
+        List<SessionKey> keys = new java.util.ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            keys.add(SessionKey.of("user-" + w, "session-" + w));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(writers + 2);
+        try (LogCapture log = new LogCapture();
+                MapDbStorage s = MapDbStorage.builder().file(file).checkpointEvery(150).build()) {
+            for (SessionKey k : keys) {
+                s.getOrCreateSession(k, null);
+            }
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            List<java.util.concurrent.Future<?>> writing = new java.util.ArrayList<>();
+            for (SessionKey k : keys) {
+                writing.add(pool.submit(() -> {
+                    for (int r = 0; r < runs; r++) {
+                        String runId = java.util.UUID.randomUUID().toString();
+                        s.appendMessage(k, runId, Message.user("question " + r));
+                        s.finishRun(k, runId, List.of(Message.assistant("answer " + r)), RunOutcome.completed());
+                    }
+                    return null;
+                }));
+            }
+            AtomicInteger reads = new AtomicInteger();
+            List<java.util.concurrent.Future<?>> reading = new java.util.ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                reading.add(pool.submit(() -> {
+                    while (!done.get()) {
+                        for (SessionKey k : keys) {
+                            assertThat(s.session(k)).isPresent();
+                            for (Run run : s.lastRuns(k, 3)) {
+                                assertThat(run.messages()).isNotEmpty();
+                            }
+                            reads.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : writing) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+            done.set(true);
+            for (java.util.concurrent.Future<?> f : reading) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            for (SessionKey k : keys) {
+                assertThat(s.lastRuns(k, runs + 1)).hasSize(runs);
+            }
+            assertThat(reads.get()).isPositive();
+            assertThat(log.text()).doesNotContain("cannot be trusted").doesNotContain("failed");
+        } finally {
+            pool.shutdownNow();
+        }
+        try (MapDbStorage s = MapDbStorage.open(file)) {
+            for (SessionKey k : keys) {
+                List<Run> all = s.lastRuns(k, runs + 1);
+                assertThat(all).hasSize(runs);
+                assertThat(all).allSatisfy(run -> assertThat(run.messages()).hasSize(2));
+            }
+        }
+    }
 }

@@ -564,6 +564,10 @@ public final class MapDbStorage implements MemoryStorage {
         }
 
         /**
+         * The store's file. Its journal segments, lock and MapDB's own files are created beside it: give the store a
+         * directory of its own (the journal notices a deleted or replaced segment by its directory's time, and
+         * checks more slowly, on every write, while other programs keep changing that directory).
+         *
          * @param file the MapDB file of the store; without it the storage is in memory
          * @return this builder
          */

@@ -15,9 +15,10 @@ import java.util.function.LongSupplier;
  * Tells, after each flush, whether the journal segment being written is still the file its path names and still
  * holds everything written to it, without asking the file system about the segment itself on every write.
  *
- * <p>Why not simply {@code stat} the segment: on Linux 6.13 and later (multigrain timestamps) a {@code stat} of a file
- * makes the next write to it take a fine-grained timestamp, which dirties the inode, and an {@code O_DSYNC} write
- * then costs ~75 µs more (measured here: 170 → 245 µs per 300-byte write). So:
+ * <p>Why not simply {@code stat} the segment: measured on Linux 6.18 (ext4), a {@code stat} of the file after each
+ * {@code O_DSYNC} write makes the next write ~75 µs slower (170 → 245 µs per 300-byte write), most likely through
+ * multigrain timestamps (Linux 6.13 and later: once a file's times were read, its next change takes a fine-grained
+ * timestamp, which dirties the inode). So:
  * <ul>
  *   <li><b>Deleted or replaced</b> (renamed over, moved away): either changes the segment's directory. The directory's
  *       modification time is read after every flush; the segment itself is looked up by path (and its file key

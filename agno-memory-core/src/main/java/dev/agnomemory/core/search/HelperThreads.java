@@ -1,5 +1,7 @@
 package dev.agnomemory.core.search;
 
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -34,5 +36,38 @@ final class HelperThreads {
             t.setDaemon(true);
             return t;
         }, (task, pool) -> task.run());
+    }
+
+    /**
+     * Waits for a task of a helper without being interruptible: the task runs on regardless, so it is waited for and
+     * the interrupt status kept. Its exception is rethrown as it was thrown (a checked one in an
+     * {@link IllegalStateException}).
+     *
+     * @return the task's result
+     */
+    static <T> T await(Future<T> task) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return task.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    if (cause instanceof Error err) {
+                        throw err;
+                    }
+                    throw new IllegalStateException(cause);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicLong;
@@ -414,7 +413,7 @@ public final class LuceneConversationIndex implements ConversationIndex {
         Map<String, Integer> terms = analyzer.queryTerms(MessageDocuments.WORDS, query.text());
         long seen = writes.get(); // the searcher below sees at least this state
         List<ConversationHit> hits = searchOnce(query, filter, terms, embedding);
-        await(caughtUp);
+        HelperThreads.await(caughtUp); // milliseconds of work: the search finishes, the flag is kept
         if (writes.get() != seen) {
             hits = searchOnce(query, filter, terms, embedding);
         }
@@ -429,7 +428,7 @@ public final class LuceneConversationIndex implements ConversationIndex {
             try {
                 List<HybridRanking.Scored> words = lexical(searcher, MessageDocuments.WORDS, terms, filter);
                 List<HybridRanking.Scored> context = lexical(searcher, MessageDocuments.CONTEXT, terms, filter);
-                float[] vector = await(embedding);
+                float[] vector = HelperThreads.await(embedding);
                 int depth = HybridRanking.APPROXIMATE_MEANING_DEPTH;
                 // Each segment's graph on a helper: worth it for the vector search only; for small queries
                 // (neighbours) the hand-over would cost more than it saves.
@@ -453,33 +452,6 @@ public final class LuceneConversationIndex implements ConversationIndex {
             }
         } catch (IOException e) {
             throw failure("search", e);
-        }
-    }
-
-    /** The task's result; its exception is rethrown as it was thrown. */
-    private static <T> T await(Future<T> task) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return task.get();
-                } catch (InterruptedException e) {
-                    interrupted = true; // the task takes milliseconds: finish the search, keep the flag
-                } catch (ExecutionException e) {
-                    Throwable cause = e.getCause();
-                    if (cause instanceof RuntimeException r) {
-                        throw r;
-                    }
-                    if (cause instanceof Error err) {
-                        throw err;
-                    }
-                    throw new IllegalStateException(cause);
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 

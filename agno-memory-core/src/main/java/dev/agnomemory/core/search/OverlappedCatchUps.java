@@ -2,7 +2,6 @@ package dev.agnomemory.core.search;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.FutureTask;
 import java.util.function.Supplier;
@@ -50,28 +49,15 @@ final class OverlappedCatchUps {
         return done;
     }
 
+    /** Adds the catch-up's outcome, or records its failure; waits for it however the sweep's thread is interrupted. */
     private void collect(FutureTask<IndexCatchUp.Outcome> task) {
-        boolean interrupted = false;
         try {
-            while (true) {
-                try {
-                    done = done.plus(task.get());
-                    return;
-                } catch (InterruptedException e) {
-                    interrupted = true; // the catch-up runs on regardless: wait for it, keep the flag
-                } catch (ExecutionException e) {
-                    if (failure == null) {
-                        failure = e.getCause() instanceof RuntimeException r ? r
-                                : new IllegalStateException(e.getCause());
-                    } else {
-                        failure.addSuppressed(e.getCause());
-                    }
-                    return;
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
+            done = done.plus(HelperThreads.await(task));
+        } catch (RuntimeException | Error e) {
+            if (failure == null) {
+                failure = e instanceof RuntimeException r ? r : new IllegalStateException(e);
+            } else {
+                failure.addSuppressed(e);
             }
         }
     }

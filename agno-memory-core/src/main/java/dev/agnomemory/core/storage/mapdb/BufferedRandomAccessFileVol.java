@@ -379,6 +379,8 @@ final class BufferedRandomAccessFileVol extends Volume {
             unsynced = 0;
             raf.getFD().sync();
             if (sums != null && !readOnly) {
+                // the sums are computed from the pages read back through this file pointer
+                pointer = UNKNOWN;
                 sums.sync(raf);
             }
         } catch (IOException e) {

@@ -454,6 +454,34 @@ class BufferedRandomAccessFileVolTest {
     }
 
     /** Blocks that share a cache slot, read in turns: each read gets its own block's bytes. */
+    /**
+     * Computing the page checksums at a sync reads the written pages through the volume's file pointer; the next
+     * access at the offset where the volume last left that pointer must still seek (it wrote to the end of the last
+     * page the sums read, and read it, before this was fixed).
+     */
+    @Test
+    void aSyncOfThePageChecksumsDoesNotLeaveTheFilePointerWhereTheVolumeThinksItIs() throws IOException {
+        Path file = dir.resolve("sums");
+        Volume v = open(BufferedRandomAccessFileVol.CHECKSUMMED.makeVolume(file.toString(), false, 0L, 20, 0, false));
+        v.putLong(BufferedRandomAccessFileVol.BLOCK, 2);
+        v.putLong(0, 1);
+        v.sync();
+        v.putLong(8, 3);
+        v.putLong(16, 4);
+        assertThat(v.getLong(0)).isEqualTo(1);
+        assertThat(v.getLong(8)).isEqualTo(3);
+        assertThat(v.getLong(16)).isEqualTo(4);
+        assertThat(v.getLong(BufferedRandomAccessFileVol.BLOCK)).isEqualTo(2);
+        assertThat(v.length()).isEqualTo(BufferedRandomAccessFileVol.BLOCK + 8);
+        v.sync();
+        v.close();
+        opened.clear();
+        Volume again = open(BufferedRandomAccessFileVol.CHECKSUMMED.makeVolume(file.toString(), true, 0L, 20, 0,
+                false));
+        assertThat(again.getLong(8)).isEqualTo(3);
+        assertThat(again.getLong(BufferedRandomAccessFileVol.BLOCK)).isEqualTo(2);
+    }
+
     @Test
     void blocksSharingASlot() throws IOException {
         int span = BufferedRandomAccessFileVol.BLOCK * BufferedRandomAccessFileVol.BLOCKS;

@@ -28,13 +28,15 @@ import org.mapdb.volume.VolumeFactory;
  *
  * <p>Reads go through a small cache of {@value #BLOCKS} blocks of {@value #BLOCK} bytes (a block in a slot chosen
  * by its offset): a read that misses reads the whole block (one seek, one {@code read}), later reads in it are
- * served from memory, and anything that changes the file through this volume (every write, resize, clear or close)
- * empties the cache first. MapDB re-reads a B-tree's upper nodes on every lookup, and reads a log record as two
- * packed longs and the data behind them, mostly twice in a row; its main file changes only inside a commit. This
- * assumes nothing else writes the file while the volume is open, which holds for MapDB's files (the store locks
- * its main file, and its log files are its own); a read-only volume, whose file someone else may be writing, reads
- * its blocks again on every call. A read that crosses a block boundary, or is larger than a block, reads the file
- * directly.
+ * served from memory. A write puts its bytes into the cached blocks it falls in (MapDB writes a record to its log
+ * and reads it back soon after: a put, then a get of the same node), a cut of the file drops the blocks it cuts, and a
+ * {@code clear}, a failed write or a close empties the cache. MapDB re-reads a B-tree's upper nodes on every lookup,
+ * and reads a log record as two packed longs and the data behind them, mostly twice in a row. The file's length is
+ * kept the same way, so MapDB's {@code ensureAvailable} before each log write costs no {@code stat}. This assumes
+ * nothing else writes the file while the volume is open, which holds for MapDB's files (the store locks its main
+ * file, and its log files are its own); a read-only volume, whose file someone else may be writing, reads its blocks
+ * and its length again on every call. A read that crosses a block boundary, or is larger than a block, reads the
+ * file directly (a checksummed file: block by block).
  *
  * <p>Everything else mirrors {@code RandomAccessFileVol} (MapDB 3.1.0): the file lock ({@code fileLockWait}), read-only
  * mode, {@code initSize}, big-endian values, an {@code EOFException} (wrapped in {@link DBException.VolumeIOError})
@@ -94,6 +96,14 @@ final class BufferedRandomAccessFileVol extends Volume {
 
     /** Marks {@link #pointer} unknown: the next access seeks. */
     private static final long UNKNOWN = -1;
+
+    /**
+     * The file's length as this volume last set or saw it, or {@link #UNKNOWN}: MapDB asks for it before every
+     * write to its log ({@code ensureAvailable}), and a {@code stat} each time cost a system call per put. Only a
+     * writable volume keeps it (nobody else writes its file); an access that fails forgets it. Guarded by
+     * {@code this}.
+     */
+    private long knownLength = UNKNOWN;
 
     private final File file;
     private final RandomAccessFile raf;
@@ -299,12 +309,71 @@ final class BufferedRandomAccessFileVol extends Volume {
 
     /** Writes the first {@code size} bytes of {@link #buf} at {@code offset}. */
     private void writeValue(long offset, int size) throws IOException {
-        changing();
+        write(offset, buf, 0, size);
+    }
+
+    /**
+     * Writes {@code size} bytes of {@code src} at {@code offset}, and puts them into the cached blocks they fall in
+     * (MapDB reads back what it just wrote to its log: a put, then a get of the same record). A write that fails
+     * empties the cache and forgets the length: what reached the file is not known.
+     */
+    private void write(long offset, byte[] src, int srcPos, int size) throws IOException {
         written(offset, offset + size);
-        seek(offset);
-        raf.write(buf, 0, size);
-        at(offset + size);
+        boolean done = false;
+        long length = knownLength;
+        knownLength = UNKNOWN;
+        try {
+            seek(offset);
+            raf.write(src, srcPos, size);
+            at(offset + size);
+            done = true;
+        } finally {
+            if (done) {
+                writeThrough(offset, src, srcPos, size);
+                // writing nothing past the end does not extend the file
+                knownLength = length == UNKNOWN || size <= 0 ? length : Math.max(length, offset + size);
+            } else {
+                changing();
+            }
+        }
         writtenBack(size);
+    }
+
+    /**
+     * Updates the cached blocks a write fell in. A cached block holds bytes from its start on without a gap; one
+     * that the write reaches only past its cached bytes is dropped (the bytes between are not known here).
+     */
+    private void writeThrough(long offset, byte[] src, int srcPos, int size) {
+        if (!cached || size <= 0) {
+            return;
+        }
+        long end = offset + size;
+        for (int slot = 0; slot < BLOCKS; slot++) {
+            long start = blockStart[slot];
+            if (start < 0 || end <= start || offset >= start + BLOCK) {
+                continue;
+            }
+            if (offset > start + blockLength[slot]) {
+                blockStart[slot] = -1;
+                continue;
+            }
+            long from = Math.max(offset, start);
+            long to = Math.min(end, start + BLOCK);
+            System.arraycopy(src, srcPos + (int) (from - offset), blocks[slot], (int) (from - start),
+                    (int) (to - from));
+            blockLength[slot] = (int) Math.max(blockLength[slot], to - start);
+        }
+    }
+
+    /** The file's length; see {@link #knownLength}. */
+    private long fileLength() throws IOException {
+        if (readOnly) {
+            return raf.length();
+        }
+        if (knownLength == UNKNOWN) {
+            knownLength = raf.length();
+        }
+        return knownLength;
     }
 
     // ---- size ----
@@ -314,21 +383,35 @@ final class BufferedRandomAccessFileVol extends Volume {
      * end: {@link RandomAccessFile#setLength}).
      */
     private void setLength(long length) throws IOException {
-        changing();
-        long old = raf.length();
+        long old = fileLength();
+        if (length < old) {
+            // growing keeps every cached byte (blocks end at the end of the file); a cut drops what it cuts
+            dropFrom(length);
+        }
         written(Math.min(old, length) - 1, Math.max(old, length));
         long before = pointer;
         pointer = UNKNOWN;
+        knownLength = UNKNOWN;
         raf.setLength(length);
+        knownLength = length;
         if (before <= length) {
             pointer = before;
+        }
+    }
+
+    /** Drops the cached blocks holding bytes at or after {@code offset}. */
+    private void dropFrom(long offset) {
+        for (int slot = 0; slot < BLOCKS; slot++) {
+            if (blockStart[slot] >= 0 && blockStart[slot] + blockLength[slot] > offset) {
+                blockStart[slot] = -1;
+            }
         }
     }
 
     @Override
     public synchronized void ensureAvailable(long offset) {
         try {
-            if (raf.length() < offset) {
+            if (fileLength() < offset) {
                 setLength(offset);
             }
         } catch (IOException e) {
@@ -348,7 +431,7 @@ final class BufferedRandomAccessFileVol extends Volume {
     @Override
     public synchronized long length() {
         try {
-            return raf.length();
+            return fileLength();
         } catch (IOException e) {
             throw new DBException.VolumeIOError(e);
         }
@@ -358,6 +441,7 @@ final class BufferedRandomAccessFileVol extends Volume {
     public synchronized void clear(long startOffset, long endOffset) {
         try {
             changing();
+            knownLength = UNKNOWN;
             written(startOffset, endOffset);
             seek(startOffset);
             long offset = startOffset;
@@ -457,12 +541,7 @@ final class BufferedRandomAccessFileVol extends Volume {
     @Override
     public synchronized void putData(long offset, byte[] src, int srcPos, int srcSize) {
         try {
-            changing();
-            written(offset, offset + srcSize);
-            seek(offset);
-            raf.write(src, srcPos, srcSize);
-            at(offset + srcSize);
-            writtenBack(srcSize);
+            write(offset, src, srcPos, srcSize);
         } catch (IOException e) {
             throw new DBException.VolumeIOError(e);
         }

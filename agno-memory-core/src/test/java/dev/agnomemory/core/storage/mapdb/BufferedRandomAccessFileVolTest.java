@@ -482,6 +482,45 @@ class BufferedRandomAccessFileVolTest {
         assertThat(again.getLong(BufferedRandomAccessFileVol.BLOCK)).isEqualTo(2);
     }
 
+    /**
+     * Writes go into the cached blocks they fall in, and a cut drops the cached bytes it cuts: what is read after
+     * a write, a cut and a regrowth is what the file holds.
+     */
+    @ParameterizedTest(name = "checksummed {0}")
+    @ValueSource(booleans = {false, true})
+    void cachedBlocksFollowWritesCutsAndGrowth(boolean checksummed) throws IOException {
+        Path file = dir.resolve("follow-" + checksummed);
+        org.mapdb.volume.VolumeFactory factory = checksummed ? BufferedRandomAccessFileVol.CHECKSUMMED
+                : BufferedRandomAccessFileVol.FACTORY;
+        Volume v = open(factory.makeVolume(file.toString(), false, 0L, 20, 0, false));
+        int block = BufferedRandomAccessFileVol.BLOCK;
+        v.ensureAvailable(2L * block);
+        v.putLong(block + 8, 7);
+        assertThat(v.getLong(block + 8)).isEqualTo(7);
+        // a write into the cached block, and one straddling it and the next, read back from the cache
+        v.putLong(block + 16, 8);
+        byte[] straddling = new byte[32];
+        Arrays.fill(straddling, (byte) 5);
+        v.putData(2L * block - 16, straddling, 0, 32);
+        assertThat(v.getLong(block + 16)).isEqualTo(8);
+        assertThat(v.getByte(2L * block - 1)).isEqualTo((byte) 5);
+        assertThat(v.length()).isEqualTo(2L * block + 16);
+        // a cut below the cached bytes, then the file grown again: zeros, not the cached bytes
+        v.truncate(block + 4);
+        assertThat(v.length()).isEqualTo(block + 4);
+        assertThatThrownBy(() -> v.getLong(block + 8)).isInstanceOf(DBException.VolumeIOError.class);
+        v.ensureAvailable(2L * block);
+        assertThat(v.getLong(block + 8)).isZero();
+        assertThat(v.getLong(block + 16)).isZero();
+        assertThat(v.length()).isEqualTo(2L * block);
+        v.sync();
+        v.close();
+        opened.clear();
+        Volume again = open(factory.makeVolume(file.toString(), true, 0L, 20, 0, false));
+        assertThat(again.length()).isEqualTo(2L * block);
+        assertThat(again.getLong(block + 8)).isZero();
+    }
+
     @Test
     void blocksSharingASlot() throws IOException {
         int span = BufferedRandomAccessFileVol.BLOCK * BufferedRandomAccessFileVol.BLOCKS;

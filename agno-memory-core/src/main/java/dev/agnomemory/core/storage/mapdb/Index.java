@@ -162,7 +162,7 @@ final class Index implements Closeable {
             throw openFailure("MapDB cannot open", file, e);
         }
         try {
-            return new DB(store, exists, true, Index.class.getClassLoader(), 0);
+            return new DB(new WrittenNodes(store), exists, true, Index.class.getClassLoader(), 0);
         } catch (RuntimeException e) {
             store.close();
             throw openFailure("MapDB cannot open", file, e);

@@ -8,85 +8,123 @@ import org.mapdb.StoreTx;
 import org.mapdb.StoreWAL;
 
 /**
- * MapDB's store for the index, keeping the records written in the current transaction as the objects that were
- * written, so that reading one back does not read MapDB's log and decode it again.
+ * MapDB's store for the index, holding the records written in the current transaction as objects: a record changed
+ * again and again in one transaction reaches MapDB once, at the commit, and reading one back decodes nothing.
  *
- * <p>Why: a B-tree put reads the node it changes and writes a new version; the next put into the same node (runs of
- * one session are added at the right edge of the runs map) read that version back from MapDB's log and decoded it,
- * which was the larger half of a checkpoint's time (a profile of checkpoints on tmpfs: 45% of the puts' time in
- * {@code StoreWAL.get}, decoding and reading back).
+ * <p>Why: a checkpoint puts each run and run id into MapDB's B-trees. A put reads the node it changes and writes a
+ * whole new version of it, and runs are added at a session's right edge, so a leaf of 32 entries was written 32
+ * times, growing, into MapDB's log (a checkpoint of 2,000 runs wrote 7 MB, six times the journal's bytes for them),
+ * and each next put read the last version back from the log and decoded it (45% of the puts' time in a profile).
  *
  * <p>Rules:
  * <ul>
- *   <li>Only writes fill it: {@code put}, {@code update} and a {@code compareAndSwap} that succeeded remember the
- *       record they wrote, after MapDB took it. A read that misses goes to MapDB and remembers nothing, so a reader
- *       racing a writer cannot put an older version in.</li>
- *   <li>A read is answered from it only with the serializer the record was written with (MapDB's B-tree nodes are
- *       never changed after they are written: a change writes a new node).</li>
- *   <li>{@code delete} forgets the record before MapDB deletes it; a commit, rollback, compaction or close forgets
- *       everything (after a commit the records are in the main file, read through its block cache).</li>
- *   <li>It holds at most {@value #MAX_RECORDS} records, dropping the one written longest ago first.</li>
+ *   <li>{@code update} keeps the record, not yet written to MapDB; {@code put} (a new record) and a
+ *       {@code compareAndSwap} go to MapDB at once and keep what MapDB took. A read that misses goes to MapDB and
+ *       keeps nothing, so a reader racing a writer cannot put an older version in.</li>
+ *   <li>A read is answered from it with the serializer the record was written with (MapDB's B-tree nodes are never
+ *       changed after they are written: a change writes a new node); with another one, the record is written to
+ *       MapDB first, then read from there.</li>
+ *   <li>A commit writes every record not yet written, in the order they were last changed, then commits; what it
+ *       holds stays valid after. A {@code compareAndSwap} or a {@code delete} writes or drops its record first; a
+ *       compaction or {@code verify} writes everything first.</li>
+ *   <li>A rollback or close drops everything (records not written never reached MapDB, so there is nothing of them
+ *       to undo).</li>
+ *   <li>It holds at most {@value #MAX_RECORDS} records; beyond that the one changed longest ago is written to
+ *       MapDB, if it was not, and dropped.</li>
+ *   <li>Durability is MapDB's: nothing is durable before a commit either way.</li>
  *   <li>Everything else is MapDB's {@link StoreWAL}'s (which, like this store, offers B-tree lookups no binary
  *       search inside a stored node: they read whole nodes through {@link #get}).</li>
  * </ul>
  */
 final class WrittenNodes implements StoreTx {
 
-    /** A few checkpoints' worth of right-edge nodes; a node is a few kilobytes decoded. */
-    static final int MAX_RECORDS = 512;
+    /** The right edges of the trees and the nodes one checkpoint changes; a node is a few kilobytes decoded. */
+    static final int MAX_RECORDS = 1024;
 
-    private record Written(Object record, Serializer<?> serializer) {
+    /** A record as last written; {@code pending} until it has reached MapDB. */
+    private record Held(Object record, Serializer<?> serializer, boolean pending) {
     }
 
     private final StoreWAL store;
-    private final Map<Long, Written> written = new LinkedHashMap<>(64, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, Written> eldest) {
-            return size() > MAX_RECORDS;
-        }
-    };
+    /** By recid, in the order they were last changed; guarded by {@code this}. */
+    private final LinkedHashMap<Long, Held> held = new LinkedHashMap<>(64, 0.75f, false);
 
     WrittenNodes(StoreWAL store) {
         this.store = store;
     }
 
-    private synchronized Written recall(long recid) {
-        return written.get(recid);
+    /** The record as this store holds it, or null: not held, or held for another serializer (then written first). */
+    private synchronized Held recall(long recid, Serializer<?> serializer) {
+        Held h = held.get(recid);
+        if (h == null || h.serializer() == serializer) {
+            return h;
+        }
+        if (h.pending()) {
+            writeOut(recid, h);
+            held.put(recid, new Held(h.record(), h.serializer(), false));
+        }
+        return null;
     }
 
-    private synchronized void remember(long recid, Object record, Serializer<?> serializer) {
-        // removed first, so a record written again moves to the newest end
-        written.remove(recid);
-        if (record != null) {
-            written.put(recid, new Written(record, serializer));
+    /** Holds {@code record} as the newest version of {@code recid}, written to MapDB or not. */
+    private synchronized void hold(long recid, Object record, Serializer<?> serializer, boolean pending) {
+        // removed first, so a record changed again moves to the newest end
+        held.remove(recid);
+        held.put(recid, new Held(record, serializer, pending));
+        while (held.size() > MAX_RECORDS) {
+            Map.Entry<Long, Held> eldest = held.entrySet().iterator().next();
+            writeOut(eldest.getKey(), eldest.getValue());
+            held.remove(eldest.getKey());
         }
     }
 
-    private synchronized void forget(long recid) {
-        written.remove(recid);
+    /** Writes the record of {@code recid} to MapDB if it has not reached it yet, and drops it. */
+    private synchronized void writeOutAndDrop(long recid) {
+        Held h = held.remove(recid);
+        if (h != null) {
+            writeOut(recid, h);
+        }
     }
 
-    private synchronized void forgetAll() {
-        written.clear();
+    private synchronized void writeOutAll() {
+        for (Map.Entry<Long, Held> e : held.entrySet()) {
+            Held h = e.getValue();
+            if (h.pending()) {
+                writeOut(e.getKey(), h);
+                e.setValue(new Held(h.record(), h.serializer(), false));
+            }
+        }
     }
 
-    /** Visits the records it holds now, with the serializer each was written with (for tests). */
+    /** Writes a held record to MapDB if it has not reached it; the caller records that it has. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void writeOut(long recid, Held h) {
+        if (h.pending()) {
+            store.update(recid, h.record(), (Serializer) h.serializer());
+        }
+    }
+
+    private synchronized void dropAll() {
+        held.clear();
+    }
+
+    /** Visits the records it holds, with their serializers and whether they have reached MapDB (for tests). */
     synchronized void forEachHeld(HeldRecord visitor) {
-        written.forEach((recid, w) -> visitor.visit(recid, w.record(), w.serializer()));
+        held.forEach((recid, h) -> visitor.visit(recid, h.record(), h.serializer(), h.pending()));
     }
 
     /** See {@link #forEachHeld}. */
     @FunctionalInterface
     interface HeldRecord {
-        void visit(long recid, Object record, Serializer<?> serializer);
+        void visit(long recid, Object record, Serializer<?> serializer, boolean pending);
     }
 
     @Override
     @SuppressWarnings("unchecked")
     public <R> R get(long recid, Serializer<R> serializer) {
-        Written w = recall(recid);
-        if (w != null && w.serializer() == serializer) {
-            return (R) w.record();
+        Held h = recall(recid, serializer);
+        if (h != null) {
+            return (R) h.record();
         }
         return store.get(recid, serializer);
     }
@@ -94,31 +132,40 @@ final class WrittenNodes implements StoreTx {
     @Override
     public <R> long put(R record, Serializer<R> serializer) {
         long recid = store.put(record, serializer);
-        remember(recid, record, serializer);
+        if (record != null) {
+            hold(recid, record, serializer, false);
+        }
         return recid;
     }
 
     @Override
     public <R> void update(long recid, R record, Serializer<R> serializer) {
-        store.update(recid, record, serializer);
-        remember(recid, record, serializer);
+        if (record == null) {
+            forgetThen(recid, () -> store.update(recid, null, serializer));
+            return;
+        }
+        hold(recid, record, serializer, true);
     }
 
     @Override
     public <R> boolean compareAndSwap(long recid, R expectedOldRecord, R newRecord, Serializer<R> serializer) {
-        // forgotten first: whatever MapDB decides, a reader must not get the version before the swap from here
-        forget(recid);
+        writeOutAndDrop(recid);
         boolean swapped = store.compareAndSwap(recid, expectedOldRecord, newRecord, serializer);
-        if (swapped) {
-            remember(recid, newRecord, serializer);
+        if (swapped && newRecord != null) {
+            hold(recid, newRecord, serializer, false);
         }
         return swapped;
     }
 
     @Override
     public <R> void delete(long recid, Serializer<R> serializer) {
-        forget(recid);
-        store.delete(recid, serializer);
+        forgetThen(recid, () -> store.delete(recid, serializer));
+    }
+
+    /** Drops the record, then lets MapDB change it, with readers held off in between. */
+    private synchronized void forgetThen(long recid, Runnable change) {
+        held.remove(recid);
+        change.run();
     }
 
     @Override
@@ -128,25 +175,26 @@ final class WrittenNodes implements StoreTx {
 
     @Override
     public void commit() {
+        writeOutAll();
         store.commit();
-        forgetAll();
     }
 
     @Override
     public void rollback() {
-        forgetAll();
+        dropAll();
         store.rollback();
     }
 
     @Override
     public void compact() {
-        forgetAll();
+        writeOutAll();
+        dropAll();
         store.compact();
     }
 
     @Override
     public void close() {
-        forgetAll();
+        dropAll();
         store.close();
     }
 
@@ -167,6 +215,7 @@ final class WrittenNodes implements StoreTx {
 
     @Override
     public void verify() {
+        writeOutAll();
         store.verify();
     }
 

@@ -66,13 +66,15 @@ class WrittenNodesTest {
                 current.put(key, value);
             }
             if (step % 2_500 == 2_499) {
-                compared += compareHeldWithStore(nodes, store);
+                assertThat(asStrings(map)).isEqualTo(asStrings(current));
+                compared += compareHeldWithStore(nodes, store, false);
                 if (random.nextInt(4) == 0) {
                     db.rollback();
                     current = new TreeMap<>(committed);
                 } else {
                     db.commit();
                     committed = new TreeMap<>(current);
+                    compared += compareHeldWithStore(nodes, store, true);
                 }
                 assertThat(asStrings(map)).isEqualTo(asStrings(current));
             }
@@ -116,11 +118,19 @@ class WrittenNodesTest {
         }
     }
 
-    /** Every record held compares byte for byte with MapDB's own copy. */
+    /**
+     * Every record held that has reached MapDB compares byte for byte with MapDB's own copy; right after a commit,
+     * that is every record held.
+     */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private static int compareHeldWithStore(WrittenNodes nodes, StoreWAL store) {
+    private static int compareHeldWithStore(WrittenNodes nodes, StoreWAL store, boolean afterCommit) {
         List<Object[]> held = new ArrayList<>();
-        nodes.forEachHeld((recid, record, serializer) -> held.add(new Object[] {recid, record, serializer}));
+        nodes.forEachHeld((recid, record, serializer, pending) -> {
+            assertThat(pending && afterCommit).as("record %d not written at the commit", recid).isFalse();
+            if (!pending) {
+                held.add(new Object[] {recid, record, serializer});
+            }
+        });
         for (Object[] h : held) {
             long recid = (Long) h[0];
             Serializer s = (Serializer) h[2];

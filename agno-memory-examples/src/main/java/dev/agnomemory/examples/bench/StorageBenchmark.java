@@ -180,7 +180,13 @@ public final class StorageBenchmark {
             }
             concurrentStore = AgnoStore.empty(dir.resolve("agno-concurrent"), "agno-concurrent", cfg.threads);
             concurrent = new ConcurrentAppends(concurrentStore, cfg.threads);
-            concurrent.round(2, texts);
+            // The concurrent slots are CPU-bound where the single-thread ones wait for the disk, so compilation
+            // still going on would count against them alone: a probe saw ~2,000 methods compiled in its first
+            // 8-thread slots and C2 take a third of the CPU. Warm both up as they are measured, until it settles.
+            for (int w = 0; w < cfg.concurrentWarmSlots; w++) {
+                concurrent.round(cfg.threadRunsPerRound, texts);
+                concurrent.singleThread(cfg.threadRunsPerRound * 2, texts);
+            }
             for (int n : cfg.sizes) {
                 for (int w = 0; w < cfg.slowWarmRuns(n); w++) {
                     agnoPattern.get(n).appendRun(texts);
@@ -508,10 +514,15 @@ public final class StorageBenchmark {
         out.append('\n');
 
         List<List<String>> targets = new ArrayList<>();
+        // the issue asks for faster than SQLite rows and aims at 1.5x: the aim is printed as such, not as a target
         targets.add(target("SQLite rows / agno append per message (all sizes)", ratioRowAgnoMessage.median(),
-                ">= 1.5x (aim; > 1 = faster)", ratioRowAgnoMessage.median() >= 1.5));
+                "> 1x (faster)", ratioRowAgnoMessage.median() > 1));
+        targets.add(aim("  the same, against the aim", ratioRowAgnoMessage.median(), ">= 1.5x",
+                ratioRowAgnoMessage.median() >= 1.5));
         targets.add(target("SQLite rows / agno append per run (all sizes)", ratioRowAgnoRun.median(),
-                ">= 1.5x (aim; > 1 = faster)", ratioRowAgnoRun.median() >= 1.5));
+                "> 1x (faster)", ratioRowAgnoRun.median() > 1));
+        targets.add(aim("  the same, against the aim", ratioRowAgnoRun.median(), ">= 1.5x",
+                ratioRowAgnoRun.median() >= 1.5));
         targets.add(target("agno time per durable write / plain fdatasync loop", ratioAgnoFdatasync.median(),
                 "<= 1.25x", ratioAgnoFdatasync.median() <= 1.25));
         double readVsRow = at(rowRead, large).median() / at(agnoRead, large).median();
@@ -578,6 +589,11 @@ public final class StorageBenchmark {
 
     private static List<String> target(String label, double value, String target, boolean pass) {
         return List.of(label, ratio(value), target, pass ? "PASS" : "FAIL");
+    }
+
+    /** A row for an aim the issue names beside a target: reported as reached or not, never as a pass. */
+    private static List<String> aim(String label, double value, String aim, boolean reached) {
+        return List.of(label, ratio(value), aim + " (aim)", reached ? "reached" : "not reached");
     }
 
     static String table(List<String> header, List<List<String>> rows) {
@@ -689,6 +705,8 @@ public final class StorageBenchmark {
         final int readWarm;
         final int openRounds;
         final int purgeNormalWrites;
+        /** Pairs of concurrent and single-thread slots run before the measured rounds. */
+        final int concurrentWarmSlots;
 
         private Config(boolean quick, int rounds, List<Integer> sizes, List<Integer> openSizes, int threads,
                 Path baseDir, Path prefillBase) {
@@ -703,6 +721,7 @@ public final class StorageBenchmark {
             this.warmRuns = 10;
             this.plainPerSlot = 5;
             this.threadRunsPerRound = quick ? 10 : 60;
+            this.concurrentWarmSlots = quick ? 2 : 4;
             this.readsPerRound = quick ? 300 : 1000;
             this.readWarm = quick ? 1000 : 2000;
             this.openRounds = quick ? 3 : 10;

@@ -24,9 +24,9 @@ import org.mapdb.StoreWAL;
  *   <li>A read is answered from it with the serializer the record was written with (MapDB's B-tree nodes are never
  *       changed after they are written: a change writes a new node); with another one, the record is written to
  *       MapDB first, then read from there.</li>
- *   <li>A commit writes every record not yet written, in the order they were last changed, then commits; what it
- *       holds stays valid after. A {@code compareAndSwap} or a {@code delete} writes or drops its record first; a
- *       compaction or {@code verify} writes everything first.</li>
+ *   <li>A commit writes every record not yet written, in the order they were last changed, then commits and drops
+ *       everything: between checkpoints it holds nothing. A {@code compareAndSwap} or a {@code delete} writes or
+ *       drops its record first; a compaction or {@code verify} writes everything first.</li>
  *   <li>A rollback or close drops everything (records not written never reached MapDB, so there is nothing of them
  *       to undo).</li>
  *   <li>It holds at most {@value #MAX_RECORDS} records; beyond that the one changed longest ago is written to
@@ -38,8 +38,11 @@ import org.mapdb.StoreWAL;
  */
 final class WrittenNodes implements StoreTx {
 
-    /** The right edges of the trees and the nodes one checkpoint changes; a node is a few kilobytes decoded. */
-    static final int MAX_RECORDS = 1024;
+    /**
+     * The right edges of the trees and the other nodes one checkpoint changes; a node is 5–8 KB decoded (32
+     * entries), so at most 3–4 MB while a checkpoint runs.
+     */
+    static final int MAX_RECORDS = 512;
 
     /** A record as last written; {@code pending} until it has reached MapDB. */
     private record Held(Object record, Serializer<?> serializer, boolean pending) {
@@ -177,6 +180,7 @@ final class WrittenNodes implements StoreTx {
     public void commit() {
         writeOutAll();
         store.commit();
+        dropAll();
     }
 
     @Override

@@ -62,10 +62,7 @@ final class WrittenNodes implements StoreTx {
         if (h == null || h.serializer() == serializer) {
             return h;
         }
-        if (h.pending()) {
-            writeOut(recid, h);
-            held.put(recid, new Held(h.record(), h.serializer(), false));
-        }
+        held.put(recid, writtenOut(recid, h));
         return null;
     }
 
@@ -76,7 +73,7 @@ final class WrittenNodes implements StoreTx {
         held.put(recid, new Held(record, serializer, pending));
         while (held.size() > MAX_RECORDS) {
             Map.Entry<Long, Held> eldest = held.entrySet().iterator().next();
-            writeOut(eldest.getKey(), eldest.getValue());
+            writtenOut(eldest.getKey(), eldest.getValue());
             held.remove(eldest.getKey());
         }
     }
@@ -85,26 +82,24 @@ final class WrittenNodes implements StoreTx {
     private synchronized void writeOutAndDrop(long recid) {
         Held h = held.remove(recid);
         if (h != null) {
-            writeOut(recid, h);
+            writtenOut(recid, h);
         }
     }
 
     private synchronized void writeOutAll() {
         for (Map.Entry<Long, Held> e : held.entrySet()) {
-            Held h = e.getValue();
-            if (h.pending()) {
-                writeOut(e.getKey(), h);
-                e.setValue(new Held(h.record(), h.serializer(), false));
-            }
+            e.setValue(writtenOut(e.getKey(), e.getValue()));
         }
     }
 
-    /** Writes a held record to MapDB if it has not reached it; the caller records that it has. */
+    /** Writes a held record to MapDB if it has not reached it; returns it as held once it has. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private void writeOut(long recid, Held h) {
-        if (h.pending()) {
-            store.update(recid, h.record(), (Serializer) h.serializer());
+    private Held writtenOut(long recid, Held h) {
+        if (!h.pending()) {
+            return h;
         }
+        store.update(recid, h.record(), (Serializer) h.serializer());
+        return new Held(h.record(), h.serializer(), false);
     }
 
     private synchronized void dropAll() {

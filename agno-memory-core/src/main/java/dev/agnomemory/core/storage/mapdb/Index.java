@@ -84,6 +84,8 @@ final class Index implements Closeable {
     private final BTreeMap<Object[], byte[]> embeddings;
     private final BTreeMap<Object[], byte[]> history;
     private final BTreeMap<String, byte[]> memoryVersions;
+    /** Built by the first checkpoint after the open ({@link Maintenance}); null until then. */
+    private volatile RunIdFilter runIdFilter;
 
     private static final GroupSerializer<Object[]> STRING_STRING = new SerializerArrayTuple(Serializer.STRING,
             Serializer.STRING);
@@ -483,6 +485,52 @@ final class Index implements Closeable {
         });
     }
 
+    /**
+     * Whether the index certainly holds no run {@code runId} in session {@code sid}, answered from memory by the run
+     * id filter; false when there may be one, or when the filter is not built.
+     */
+    boolean certainlyLacksRun(long sid, String runId) {
+        RunIdFilter f = runIdFilter;
+        return f != null && !f.mightContain(sid, runId);
+    }
+
+    /**
+     * Builds the run id filter from every run id in the index, replacing any earlier one. The caller makes sure
+     * nothing writes the index meanwhile (the maintenance thread, which alone writes it, builds it).
+     *
+     * @param stop asked now and then; true gives up, leaving the filter as it was
+     * @return whether it was built
+     */
+    boolean buildRunIdFilter(java.util.function.BooleanSupplier stop) {
+        return reading(() -> {
+            long[] hashes = new long[1024];
+            int n = 0;
+            java.util.Iterator<Object[]> it = runIds.keyIterator();
+            while (it.hasNext()) {
+                Object[] k = it.next();
+                if ((n & 0xffff) == 0xffff && stop.getAsBoolean()) {
+                    return false;
+                }
+                if (n == hashes.length) {
+                    hashes = java.util.Arrays.copyOf(hashes, n * 2);
+                }
+                hashes[n++] = RunIdFilter.hash((Long) k[0], (String) k[1]);
+            }
+            RunIdFilter f = RunIdFilter.forKeys(n);
+            for (int i = 0; i < n; i++) {
+                f.add(hashes[i]);
+            }
+            runIdFilter = f;
+            return true;
+        });
+    }
+
+    /** Whether the run id filter is missing or holds more than it was sized for: time to build it (again). */
+    boolean runIdFilterWanted() {
+        RunIdFilter f = runIdFilter;
+        return f == null || f.full();
+    }
+
     Long runSequence(long sid, String runId) {
         Object[] k = {sid, runId};
         return reading(() -> open(RUN_IDS, k, runIds.get(k), BinaryIn::readVarLong));
@@ -594,6 +642,11 @@ final class Index implements Closeable {
 
     void putRunId(long sid, String runId, long sequence) {
         Object[] k = {sid, runId};
+        RunIdFilter f = runIdFilter;
+        if (f != null) {
+            // before the put: a lookup that finds the id gone from the layers must not be told "certainly not"
+            f.add(sid, runId);
+        }
         runIds.put(k, seal(RUN_IDS, k, encode(o -> o.writeVarLong(sequence))));
     }
 

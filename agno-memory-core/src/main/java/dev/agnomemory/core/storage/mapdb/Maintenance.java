@@ -24,6 +24,10 @@ import org.slf4j.LoggerFactory;
  *       {@link MapDbStorage#checkpoint()}, and at close: the changes are written into the index in small batches
  *       and committed; writers are not held up (their single-key lookups go on while the batches are applied,
  *       and wait only for MapDB's commit; reads of several keys wait for each batch).</li>
+ *   <li><b>Run id filter.</b> A checkpoint first builds the index's {@link RunIdFilter} when the index has none
+ *       (after the open, a rebuild or a compaction) or has outgrown it, so that writers starting runs with new ids
+ *       neither look them up in the index nor wait for a commit. A failure to build it is logged once per index;
+ *       lookups then go to the index, and the store goes on.</li>
  *   <li><b>Purge</b> (compaction) within {@code purgeDelay} of a write that removes content (deletes within the
  *       delay share one), when records that replaced older values make up at least half of what was written since
  *       the last compaction (and at least {@value #SUPERSEDED_MIN} bytes), on {@link MapDbStorage#compact()}, at close
@@ -66,6 +70,8 @@ final class Maintenance {
     private long writtenSinceCompaction;
     private long supersededSinceCompaction;
     private boolean shutDown;
+    /** The index whose run id filter could not be built, so no checkpoint tries again; maintenance thread only. */
+    private Index filterFailedFor;
 
     Maintenance(Engine engine, StoreFiles files, VolumeFactory volumes, Scheduler scheduler, int checkpointEvery,
             Duration purgeDelay, Consumer<String> stages) {
@@ -170,6 +176,7 @@ final class Maintenance {
     void checkpoint() {
         running.lock();
         try {
+            refreshRunIdFilter();
             Engine.Cut cut = engine.cut(false, false, false);
             if (cut == null) {
                 return;
@@ -191,6 +198,7 @@ final class Maintenance {
                 stages.accept("checkpoint: changes applied");
                 IndexMeta meta = meta(journal.generation(), cut, purgePending());
                 view.writingIndex(() -> {
+                    stages.accept("checkpoint: committing, lookups held");
                     view.index().setMeta(meta);
                     view.index().commit();
                     return null;
@@ -203,6 +211,30 @@ final class Maintenance {
             view.frozenApplied(cut.nextSid(), cut.nextVersion());
         } finally {
             running.unlock();
+        }
+    }
+
+    /**
+     * Builds the index's run id filter when it has none (after the open, a rebuild or a compaction) or has outgrown
+     * it. Here, at the start of a checkpoint, because nothing else writes the index meanwhile and the checkpoint's
+     * own run ids then go into the filter as they go into the index. Only a shortcut for lookups: when it cannot be
+     * built, run ids are looked up in the index as before, and the store goes on.
+     */
+    private void refreshRunIdFilter() {
+        Index index = view.index();
+        if (index == null || engine.closing() || index == filterFailedFor || !index.runIdFilterWanted()) {
+            return;
+        }
+        long started = System.nanoTime();
+        try {
+            if (index.buildRunIdFilter(engine::closing)) {
+                log.debug("Store {}: built the run id filter in {} ms", files.index(),
+                        (System.nanoTime() - started) / 1_000_000);
+            }
+        } catch (RuntimeException e) {
+            filterFailedFor = index;
+            log.warn("Store {}: could not build the run id filter; new run ids are looked up in the index instead",
+                    files.index(), e);
         }
     }
 

@@ -50,7 +50,8 @@ final class StateView {
     private final ReentrantReadWriteLock lookupLock = new ReentrantReadWriteLock(true);
     private Overlay active;
     private Overlay frozen;
-    private Index index;
+    /** Volatile for {@link #runSequence}, which reads it under the layer lock rather than an index lock. */
+    private volatile Index index;
     private Journal journal;
     private long indexNextSid = 1;
     private long indexNextVersion = 1;
@@ -229,8 +230,24 @@ final class StateView {
         return lookUp(i -> i.run(sid, sequence));
     }
 
+    /**
+     * The sequence of run {@code runId} of session {@code sid}, or null. A new id (nearly every run a writer starts)
+     * is usually answered by the index's run id filter, without a B-tree lookup or waiting for a checkpoint's commit.
+     */
     Long runSequence(long sid, String runId) {
-        Object r = inLayers(o -> o.findRunSequence(sid, runId));
+        Object r = underLayers(() -> {
+            Object v = active.findRunSequence(sid, runId);
+            if (v == null && frozen != null) {
+                v = frozen.findRunSequence(sid, runId);
+            }
+            // Asked under the layer lock: the frozen layer is dropped only after the index it went into is in
+            // place and has its ids in the filter, so the layers seen here and this index hold every run id.
+            Index i = index;
+            if (v == null && i != null && i.certainlyLacksRun(sid, runId)) {
+                v = Overlay.DELETED;
+            }
+            return v;
+        });
         if (r != null) {
             return value(r);
         }

@@ -49,6 +49,11 @@ final class StateView {
     /** Single-key lookups; taken exclusively, after {@link #indexLock}, by everything but applying changes. */
     private final ReentrantReadWriteLock lookupLock = new ReentrantReadWriteLock(true);
     private Overlay active;
+    /**
+     * The active layer's record count, kept beside it so that the checkpoint policy, asked after every write, reads
+     * it without the layer lock (which every write takes exclusively to install its changes).
+     */
+    private volatile int activeRecordCount;
     private Overlay frozen;
     /** Volatile for {@link #runSequence}, which reads it under the layer lock rather than an index lock. */
     private volatile Index index;
@@ -71,6 +76,7 @@ final class StateView {
      */
     StateView(Overlay active, Index index, Journal journal, long nextSid, long nextVersion, long runCacheBytes) {
         this.active = active;
+        this.activeRecordCount = active.records();
         this.index = index;
         this.journal = journal;
         this.indexNextSid = nextSid;
@@ -554,6 +560,7 @@ final class StateView {
         l.lock();
         try {
             active.merge(delta);
+            activeRecordCount = active.records();
             delta.sids.keySet().forEach(sidCache::invalidate);
             delta.heads.keySet().forEach(headCache::invalidate);
             delta.deleted.forEach(headCache::invalidate);
@@ -570,7 +577,7 @@ final class StateView {
 
     /** The active layer's size, for the checkpoint policy. */
     int activeRecords() {
-        return underLayers(() -> active.records());
+        return activeRecordCount;
     }
 
     /**
@@ -588,6 +595,7 @@ final class StateView {
             }
             frozen = active;
             active = new Overlay(true);
+            activeRecordCount = 0;
             return frozen;
         } finally {
             l.unlock();

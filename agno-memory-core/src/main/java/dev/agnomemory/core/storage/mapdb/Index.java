@@ -9,10 +9,13 @@ import dev.agnomemory.core.storage.mapdb.BinaryIn.MalformedDataException;
 import java.io.Closeable;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.zip.CRC32C;
@@ -501,18 +504,18 @@ final class Index implements Closeable {
      * @param stop asked now and then; true gives up, leaving the filter as it was
      * @return whether it was built
      */
-    boolean buildRunIdFilter(java.util.function.BooleanSupplier stop) {
+    boolean buildRunIdFilter(BooleanSupplier stop) {
         return reading(() -> {
             long[] hashes = new long[1024];
             int n = 0;
-            java.util.Iterator<Object[]> it = runIds.keyIterator();
+            Iterator<Object[]> it = runIds.keyIterator();
             while (it.hasNext()) {
                 Object[] k = it.next();
                 if ((n & 0xffff) == 0xffff && stop.getAsBoolean()) {
                     return false;
                 }
                 if (n == hashes.length) {
-                    hashes = java.util.Arrays.copyOf(hashes, n * 2);
+                    hashes = Arrays.copyOf(hashes, n * 2);
                 }
                 hashes[n++] = RunIdFilter.hash((Long) k[0], (String) k[1]);
             }

@@ -79,10 +79,6 @@ final class RunIdFilter {
         return added > capacity;
     }
 
-    long sizeInBytes() {
-        return bits / 8;
-    }
-
     /** A 64-bit hash of a session number and run id (FNV-1a over the characters, finished by Murmur3's mixer). */
     static long hash(long sid, String runId) {
         long h = mix(sid ^ 0xcbf29ce484222325L);

@@ -161,13 +161,16 @@ final class StateView {
 
     /** The first layer's answer: a value, {@link Overlay#DELETED}, or null. */
     private Object inLayers(Function<Overlay, Object> lookup) {
-        return underLayers(() -> {
-            Object r = lookup.apply(active);
-            if (r == null && frozen != null) {
-                r = lookup.apply(frozen);
-            }
-            return r;
-        });
+        return underLayers(() -> fromLayers(lookup));
+    }
+
+    /** {@link #inLayers} for a caller that holds the layer lock. */
+    private Object fromLayers(Function<Overlay, Object> lookup) {
+        Object r = lookup.apply(active);
+        if (r == null && frozen != null) {
+            r = lookup.apply(frozen);
+        }
+        return r;
     }
 
     @SuppressWarnings("unchecked")
@@ -242,15 +245,12 @@ final class StateView {
      */
     Long runSequence(long sid, String runId) {
         Object r = underLayers(() -> {
-            Object v = active.findRunSequence(sid, runId);
-            if (v == null && frozen != null) {
-                v = frozen.findRunSequence(sid, runId);
-            }
+            Object v = fromLayers(o -> o.findRunSequence(sid, runId));
             // Asked under the layer lock: the frozen layer is dropped only after the index it went into is in
             // place and has its ids in the filter, so the layers seen here and this index hold every run id.
             Index i = index;
             if (v == null && i != null && i.certainlyLacksRun(sid, runId)) {
-                v = Overlay.DELETED;
+                v = Overlay.DELETED; // answered: no such run
             }
             return v;
         });
